@@ -1,0 +1,24 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace Gateway.Server.Agencies;
+
+/// <summary>
+/// Agencies are bound to their certificate's subject distinguished name, not to one certificate:
+/// a renewed certificate from the agency CA with the same subject keeps working without re-registration,
+/// while the CA bundle decides who may present that subject at all.
+/// </summary>
+internal static class CertificateSubjects
+{
+    /// <summary>
+    /// Canonical text form of a DN, so "CN=a, O=b" and "CN=a,O=b" compare equal. (.Name, not Format():
+    /// Format prints the encoded order, which does not survive a second parse.)
+    /// </summary>
+    public static string Normalise(string distinguishedName) =>
+        // Re-decoded from DER: a name built from a string keeps that string's spacing verbatim.
+        new X500DistinguishedName(new X500DistinguishedName(distinguishedName).RawData).Name;
+
+    public static string Of(X509Certificate2 certificate) => certificate.SubjectName.Name;
+
+    public static bool Matches(X509Certificate2 certificate, string registeredSubject) =>
+        string.Equals(Of(certificate), Normalise(registeredSubject), StringComparison.Ordinal);
+}

@@ -1,0 +1,122 @@
+using System.Security.Cryptography.X509Certificates;
+using Gateway.Server.Agencies;
+using Gateway.Server.Hosting;
+using Microsoft.AspNetCore.Authorization;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
+
+namespace Gateway.Server.Auth;
+
+internal static class AuthSetup
+{
+    public const string TokenEndpoint = "connect/token";
+
+    public static IServiceCollection AddGatewayAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        var tls = configuration.GetSection(TlsOptions.Section).Get<TlsOptions>() ?? new TlsOptions();
+        services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.Section));
+        services.AddSingleton<AgencyStore>();
+
+        services.AddOpenIddict()
+            .AddCore(core =>
+            {
+                core.SetDefaultApplicationEntity<Agency>();
+                core.ReplaceApplicationStore<Agency, AgencyApplicationStore>(ServiceLifetime.Singleton);
+                core.ReplaceApplicationManager<Agency, AgencyApplicationManager>();
+                // No caching of clients: a suspension must take effect on the very next token request.
+                core.DisableEntityCaching();
+            })
+            .AddServer(server =>
+            {
+                server.SetIssuer(new Uri(options.Issuer));
+                server.SetTokenEndpointUris(TokenEndpoint);
+                server.AllowClientCredentialsFlow();
+                server.RegisterScopes([.. Scopes.All]);
+                // Scopes are checked against the agency's grant by RejectUngrantedScopes (invalid_scope);
+                // OpenIddict's own check would need a scope table the gateway does not have.
+                server.DisableScopeValidation();
+                server.RegisterAudiences(options.Audience);
+
+                // RFC 8705: clients authenticate with a certificate from the agency CA (tls_client_auth),
+                // and every access token is bound to that certificate (cnf.x5t#S256).
+                server.EnablePublicKeyInfrastructureTlsClientAuthentication(LoadPublicCaBundle(tls.ClientCaBundle));
+                server.UseClientCertificateBoundAccessTokens();
+
+                server.SetAccessTokenLifetime(options.AccessTokenLifetime);
+                // Signed (RS256), not encrypted: agencies may inspect their tokens, and validation stays cheap.
+                server.DisableAccessTokenEncryption();
+                server.AddSigningCertificate(PemFiles.LoadCertificateWithKey(options.SigningCertificate, options.SigningKey));
+                server.AddEncryptionCertificate(PemFiles.LoadCertificateWithKey(options.EncryptionCertificate, options.EncryptionKey));
+
+                // No token or authorization tables: tokens are self-contained JWTs with a short life.
+                server.DisableTokenStorage();
+                server.DisableAuthorizationStorage();
+
+                server.AddEventHandler(RejectUngrantedScopes.Descriptor);
+                server.AddEventHandler(IssueAgencyToken.Descriptor);
+
+                server.UseAspNetCore();
+                // UseAspNetCore re-adds client_secret_* methods; the gateway accepts certificates only.
+                server.Configure(o =>
+                {
+                    o.ClientAuthenticationMethods.Clear();
+                    o.ClientAuthenticationMethods.Add(OpenIddictConstants.ClientAuthenticationMethods.TlsClientAuth);
+                });
+            })
+            .AddValidation(validation =>
+            {
+                // Same process: validation uses the server's keys and checks cnf against the connection's certificate.
+                validation.UseLocalServer();
+                validation.AddAudiences(options.Audience);
+                validation.UseAspNetCore();
+            });
+
+        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        services.AddAuthorization(authorization =>
+        {
+            foreach (var policy in RpcScopes.Policies)
+            {
+                var anyOf = policy.Split('|');
+                authorization.AddPolicy(policy, p => p
+                    .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                    .RequireAuthenticatedUser()
+                    .RequireAssertion(ctx => anyOf.Any(scope => ctx.User.HasScope(scope))));
+            }
+        });
+        return services;
+    }
+
+    /// <summary>OpenIddict refuses CA certificates that carry a private key (ID0511): hand it public-only copies.</summary>
+    private static X509Certificate2Collection LoadPublicCaBundle(string path)
+    {
+        var collection = new X509Certificate2Collection();
+        foreach (var certificate in PemFiles.LoadCertificates(path))
+        {
+            collection.Add(X509CertificateLoader.LoadCertificate(certificate.RawData));
+        }
+
+        return collection;
+    }
+
+    /// <summary>Applies the RpcScopes table to every gateway gRPC endpoint; an RPC missing from it fails start-up.</summary>
+    public static TBuilder RequireRpcScopes<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.Add(endpoint =>
+        {
+            var grpc = endpoint.Metadata.OfType<global::Grpc.AspNetCore.Server.GrpcMethodMetadata>().FirstOrDefault();
+            if (grpc is null)
+            {
+                return;
+            }
+
+            if (!RpcScopes.TryGetPolicy(grpc.Method.FullName, out var policy))
+            {
+                throw new InvalidOperationException($"RPC {grpc.Method.FullName} has no scope in RpcScopes: refusing to serve it unprotected.");
+            }
+
+            endpoint.Metadata.Add(new AuthorizeAttribute(policy));
+        });
+        return builder;
+    }
+}

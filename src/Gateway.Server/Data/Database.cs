@@ -1,0 +1,55 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Server.Data;
+
+/// <summary>
+/// Opens one connection per operation (the provider's pool does the rest) and tells features
+/// which SQL dialect they are talking to.
+/// </summary>
+internal sealed class Database
+{
+    private readonly string connectionString;
+
+    public Database(IOptions<StorageOptions> options)
+    {
+        var storage = options.Value;
+        Provider = storage.Provider.ToLowerInvariant();
+        (connectionString, Dialect) = Provider switch
+        {
+            "sqlite" => (NormaliseSqlite(storage.ConnectionString), (SqlDialect)new SqliteDialect()),
+            _ => throw new InvalidOperationException(
+                $"Storage provider '{storage.Provider}' is not supported by this build (supported: sqlite)."),
+        };
+    }
+
+    public string Provider { get; }
+
+    public SqlDialect Dialect { get; }
+
+    public string ConnectionString => connectionString;
+
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>Absolute path of the database file, and its folder created, so the server can run from anywhere.</summary>
+    private static string NormaliseSqlite(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (builder.DataSource != ":memory:" && !builder.DataSource.StartsWith("file:", StringComparison.Ordinal))
+        {
+            builder.DataSource = Path.GetFullPath(builder.DataSource);
+            Directory.CreateDirectory(Path.GetDirectoryName(builder.DataSource)!);
+        }
+
+        builder.Pooling = true;
+        // Writers wait for each other rather than failing with SQLITE_BUSY.
+        builder.DefaultTimeout = 30;
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,38 @@
+using Gateway.Server.Auth;
+using Gateway.Server.Shipments;
+
+namespace Gateway.Server.Grpc;
+
+internal static class GrpcSetup
+{
+    public const int MaxMessageBytes = 4 * 1024 * 1024;
+
+    public static IServiceCollection AddGatewayGrpc(this IServiceCollection services)
+    {
+        services.AddGrpc(options =>
+        {
+            options.Interceptors.Add<CallerInterceptor>();
+            options.MaxReceiveMessageSize = MaxMessageBytes;
+            // Exception text never reaches agencies; statuses and google.rpc details say what they need.
+            options.EnableDetailedErrors = false;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks();
+        return services;
+    }
+
+    public static WebApplication MapGatewayGrpc(this WebApplication app)
+    {
+        app.MapGrpcService<ShipmentServiceEndpoint>().RequireRpcScopes();
+        app.MapGrpcService<SellerServiceEndpoint>().RequireRpcScopes();
+        app.MapGrpcService<SeizureServiceEndpoint>().RequireRpcScopes();
+        app.MapGrpcService<LeadServiceEndpoint>().RequireRpcScopes();
+        app.MapGrpcService<IngestServiceEndpoint>().RequireRpcScopes();
+        app.MapGrpcService<EnforcementFeedServiceEndpoint>().RequireRpcScopes();
+        app.MapGrpcService<AuditServiceEndpoint>().RequireRpcScopes();
+        // grpc.health.v1 and reflection: no token needed (the handshake still requires a client certificate).
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}

@@ -1,0 +1,45 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+
+namespace Gateway.Server.Grpc;
+
+/// <summary>Errors with google.rpc details, so clients can tell exactly which field or permission failed.</summary>
+internal static class RpcErrors
+{
+    public static RpcException InvalidArgument(string message, params (string Field, string Description)[] violations)
+    {
+        var badRequest = new BadRequest();
+        foreach (var (field, description) in violations)
+        {
+            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
+        }
+
+        return new Google.Rpc.Status
+        {
+            Code = (int)Code.InvalidArgument,
+            Message = message,
+            Details = { Any.Pack(badRequest) },
+        }.ToRpcException();
+    }
+
+    public static RpcException PermissionDenied(string message, string reason, string? subject = null)
+    {
+        var info = new ErrorInfo { Reason = reason, Domain = "gateway" };
+        if (subject is not null)
+        {
+            info.Metadata.Add("subject", subject);
+        }
+
+        return new Google.Rpc.Status
+        {
+            Code = (int)Code.PermissionDenied,
+            Message = message,
+            Details = { Any.Pack(info) },
+        }.ToRpcException();
+    }
+
+    /// <summary>Deliberately says nothing about why: absent and outside-jurisdiction must look the same.</summary>
+    public static RpcException NotFound(string what) =>
+        new(new global::Grpc.Core.Status(StatusCode.NotFound, $"{what} not found."));
+}

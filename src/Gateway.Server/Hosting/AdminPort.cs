@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Server.Hosting;
+
+/// <summary>
+/// Keeps the two ports apart: admin paths answer only on the admin port, and nothing but admin paths
+/// answers there (no gRPC without client certificates through the back door).
+/// </summary>
+internal static class AdminPort
+{
+    public const string HealthPath = "/healthz";
+
+    public static IApplicationBuilder UseAdminPortSeparation(this IApplicationBuilder app)
+    {
+        var adminPort = app.ApplicationServices.GetRequiredService<IOptions<ListenOptions>>().Value.AdminPort;
+        return app.Use(async (context, next) =>
+        {
+            var onAdminPort = context.Connection.LocalPort == adminPort;
+            var adminPath = context.Request.Path.StartsWithSegments(HealthPath);
+            if (onAdminPort != adminPath)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            await next(context);
+        });
+    }
+}

@@ -1,0 +1,48 @@
+using Gateway.Server.Admin;
+using Gateway.Server.Auth;
+using Gateway.Server.Data;
+using Gateway.Server.Grpc;
+using Gateway.Server.Hosting;
+using Gateway.Server.Shipments;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+// `gateway [serve] | migrate | pki init | agencies add|list|suspend|resume|set-receiver` (Admin/GatewayCli.cs).
+return await GatewayCli.Create(GatewayApp.RunAsync).Parse(args).InvokeAsync();
+
+/// <summary>The gateway, feature by feature.</summary>
+internal static class GatewayApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customise = null)
+    {
+        // Settings ship next to the executable; relative paths in them (data/, certs/) are resolved
+        // against the working directory, so `dotnet run` from the repository root keeps everything there.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        customise?.Invoke(builder);
+
+        builder.EnsureDevPki();
+        builder.AddGatewayKestrel();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services
+            .AddGatewayData(builder.Configuration)
+            .AddGatewayAuth(builder.Configuration)
+            .AddGatewayGrpc()
+            .AddShipments()
+            .AddGatewayHealth();
+
+        var app = builder.Build();
+        app.UseAdminPortSeparation();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGatewayGrpc();
+        app.MapHealthChecks(AdminPort.HealthPath);
+        return app;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        await using var app = Build(args);
+        await app.PrepareDatabaseAsync();
+        await app.RunAsync();
+        return 0;
+    }
+}

@@ -1,0 +1,10 @@
+namespace Gateway.Server.Shipments;
+
+internal static class ShipmentsSetup
+{
+    public static IServiceCollection AddShipments(this IServiceCollection services) => services
+        .AddSingleton<ShipmentQueries>()
+        .AddSingleton<ShipmentWriter>()
+        .AddSingleton<Sellers.SellerWriter>()
+        .AddSingleton<Listings.ListingWriter>();
+}

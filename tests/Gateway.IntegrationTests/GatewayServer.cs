@@ -1,0 +1,170 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Gateway.Client;
+using Gateway.Server.Admin;
+using Gateway.Server.Agencies;
+using Gateway.Server.Pki;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.IntegrationTests;
+
+/// <summary>
+/// A real gateway for tests: real Kestrel with real mutual TLS on loopback ports, real OpenIddict
+/// tokens, a real SQLite file, a freshly generated dev PKI — all in a temporary folder — plus a
+/// foreign CA whose certificates the gateway must refuse. The clock is a fake so token expiry can
+/// be tested without waiting.
+/// </summary>
+public sealed class GatewayServer : IAsyncLifetime
+{
+    private WebApplication? app;
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "gateway-it-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public string Pki => Path.Combine(Root, "pki");
+
+    public string ForeignPki => Path.Combine(Root, "foreign");
+
+    public int Port { get; } = FreePort();
+
+    public int AdminPort { get; } = FreePort();
+
+    public Uri Address => new($"https://localhost:{Port}/");
+
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    public IServiceProvider Services => app?.Services ?? throw new InvalidOperationException("Not started.");
+
+    public List<string> Log { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        DevPki.Create(Pki);
+        CreateForeignPki();
+        string[] args =
+        [
+            $"--Gateway:Listen:Port={Port}",
+            $"--Gateway:Listen:AdminPort={AdminPort}",
+            $"--Gateway:Tls:ServerCertificate={Pki}/server.crt",
+            $"--Gateway:Tls:ServerKey={Pki}/server.key",
+            $"--Gateway:Tls:ClientCaBundle={Pki}/ca.crt",
+            $"--Gateway:Auth:Issuer=https://localhost:{Port}/",
+            $"--Gateway:Auth:SigningCertificate={Pki}/token-signing.crt",
+            $"--Gateway:Auth:SigningKey={Pki}/token-signing.key",
+            $"--Gateway:Auth:EncryptionCertificate={Pki}/token-encryption.crt",
+            $"--Gateway:Auth:EncryptionKey={Pki}/token-encryption.key",
+            $"--Gateway:Storage:ConnectionString=Data Source={Root}/gateway.db",
+            $"--Gateway:Dev:PkiDirectory={Pki}",
+            "--Gateway:Dev:BootstrapOnFirstRun=true",
+        ];
+        app = GatewayApp.Build(args, builder =>
+        {
+            builder.Services.AddSingleton<TimeProvider>(Clock);
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(new ListLoggerProvider(Log));
+        });
+        await app.PrepareDatabaseAsync();
+        await app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A pooled SQLite handle may linger a moment; the temp folder is disposable anyway.
+        }
+    }
+
+    /// <summary>Server certificate check for hand-made clients: chains to this gateway's dev CA only.</summary>
+    internal bool TrustedServer(object sender, X509Certificate? certificate, X509Chain? chain, System.Net.Security.SslPolicyErrors errors)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+
+        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Pki, "ca.crt"));
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.CustomTrustStore.Add(ca);
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return custom.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+    }
+
+    public bool Logged(string fragment)
+    {
+        lock (Log)
+        {
+            return Log.Any(line => line.Contains(fragment, StringComparison.Ordinal));
+        }
+    }
+
+    internal AgencyStore Agencies => Services.GetRequiredService<AgencyStore>();
+
+    /// <summary>A connection as one of the demo clients (fr-customs, de-customs, platform, oversight).</summary>
+    internal GatewayConnection Connect(string client, string? clientId = null, IReadOnlyList<string>? scopes = null) =>
+        GatewayConnection.FromPem(Address, Path.Combine(Pki, client + ".crt"), Path.Combine(Pki, client + ".key"),
+            Path.Combine(Pki, "ca.crt"), clientId ?? client, scopes);
+
+    internal GatewayConnection ConnectWith(string directory, string name, string clientId) =>
+        GatewayConnection.FromPem(Address, Path.Combine(directory, name + ".crt"), Path.Combine(directory, name + ".key"),
+            Path.Combine(Pki, "ca.crt"), clientId);
+
+    /// <summary>A different CA issuing a certificate with exactly fr-customs' subject: it must not get in.</summary>
+    private void CreateForeignPki()
+    {
+        Directory.CreateDirectory(ForeignPki);
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var ca = DevPki.CreateCa("CN=Gateway Dev CA, O=Gateway (development only)", caKey);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var subject = DevPki.DemoClients.Single(c => c.Id == "fr-customs").Subject;
+        using var client = DevPki.Issue(ca, subject, key, new Oid("1.3.6.1.5.5.7.3.2"));
+        File.WriteAllText(Path.Combine(ForeignPki, "fr-customs.crt"), client.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(ForeignPki, "fr-customs.key"), key.ExportPkcs8PrivateKeyPem());
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class ListLoggerProvider(List<string> sink) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new ListLogger(sink, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class ListLogger(List<string> sink, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (sink)
+                {
+                    sink.Add($"{logLevel} {category}: {formatter(state, exception)}");
+                }
+            }
+        }
+    }
+}
