@@ -19,7 +19,7 @@ namespace Gateway.IntegrationTests;
 /// foreign CA whose certificates the gateway must refuse. The clock is a fake so token expiry can
 /// be tested without waiting.
 /// </summary>
-public sealed class GatewayServer : IAsyncLifetime
+public class GatewayServer : IAsyncLifetime
 {
     private WebApplication? app;
 
@@ -61,14 +61,23 @@ public sealed class GatewayServer : IAsyncLifetime
             $"--Gateway:Dev:PkiDirectory={Pki}",
             "--Gateway:Dev:BootstrapOnFirstRun=true",
         ];
-        app = GatewayApp.Build(args, builder =>
+        app = GatewayApp.Build([.. args, .. AdditionalArgs()], builder =>
         {
             builder.Services.AddSingleton<TimeProvider>(Clock);
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(new ListLoggerProvider(Log));
+            Customise(builder);
         });
         await app.PrepareDatabaseAsync();
         await app.StartAsync();
+    }
+
+    /// <summary>Extra configuration for a derived fixture, e.g. "--Gateway:Audit:Enabled=false".</summary>
+    protected virtual IEnumerable<string> AdditionalArgs() => [];
+
+    /// <summary>Extra services for a derived fixture (a test receiver, a fault injector…).</summary>
+    protected virtual void Customise(WebApplicationBuilder builder)
+    {
     }
 
     public async Task DisposeAsync()
