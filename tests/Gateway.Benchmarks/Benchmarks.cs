@@ -1,0 +1,9 @@
+namespace Gateway.Benchmarks;
+
+/// <summary>Name → entry point. Add one line per benchmark file.</summary>
+internal static class Benchmarks
+{
+    public static readonly Dictionary<string, Func<string[], Task<int>>> All = new(StringComparer.Ordinal)
+    {
+    };
+}
