@@ -41,8 +41,13 @@ public class GatewayServer : IAsyncLifetime
 
     public List<string> Log { get; } = [];
 
+    public string Provider { get; private set; } = "sqlite";
+
+    public string ConnectionString { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
+        (Provider, ConnectionString) = await TestDatabase.CreateAsync(Root);
         DevPki.Create(Pki);
         CreateForeignPki();
         string[] args =
@@ -57,7 +62,8 @@ public class GatewayServer : IAsyncLifetime
             $"--Gateway:Auth:SigningKey={Pki}/token-signing.key",
             $"--Gateway:Auth:EncryptionCertificate={Pki}/token-encryption.crt",
             $"--Gateway:Auth:EncryptionKey={Pki}/token-encryption.key",
-            $"--Gateway:Storage:ConnectionString=Data Source={Root}/gateway.db",
+            $"--Gateway:Storage:Provider={Provider}",
+            $"--Gateway:Storage:ConnectionString={ConnectionString}",
             $"--Gateway:Dev:PkiDirectory={Pki}",
             "--Gateway:Dev:BootstrapOnFirstRun=true",
         ];
@@ -87,6 +93,8 @@ public class GatewayServer : IAsyncLifetime
             await app.StopAsync();
             await app.DisposeAsync();
         }
+
+        await TestDatabase.DropAsync(Provider, ConnectionString);
 
         try
         {

@@ -37,9 +37,15 @@ internal static class DataSetup
             _ => throw new InvalidCastException($"Cannot read {value.GetType()} as DateTime."),
         };
 
+        /// <summary>
+        /// Written as UTC with Kind=Unspecified and DbType.DateTime2: `timestamp` on PostgreSQL (Npgsql
+        /// refuses Kind=Utc there), `datetime2` on SQL Server, the same text on SQLite.
+        /// </summary>
         public override void SetValue(System.Data.IDbDataParameter parameter, DateTime value)
         {
-            parameter.Value = value.Kind == DateTimeKind.Utc ? value : value.ToUniversalTime();
+            var utc = value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value;
+            parameter.DbType = System.Data.DbType.DateTime2;
+            parameter.Value = DateTime.SpecifyKind(utc, DateTimeKind.Unspecified);
         }
     }
 }

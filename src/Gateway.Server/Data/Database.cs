@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Gateway.Server.Data;
 
@@ -8,9 +9,10 @@ namespace Gateway.Server.Data;
 /// Opens one connection per operation (the provider's pool does the rest) and tells features
 /// which SQL dialect they are talking to.
 /// </summary>
-internal sealed class Database
+internal sealed class Database : IDisposable
 {
     private readonly string connectionString;
+    private readonly NpgsqlDataSource? postgres;
 
     public Database(IOptions<StorageOptions> options)
     {
@@ -19,9 +21,14 @@ internal sealed class Database
         (connectionString, Dialect) = Provider switch
         {
             "sqlite" => (NormaliseSqlite(storage.ConnectionString), (SqlDialect)new SqliteDialect()),
+            "postgres" => (storage.ConnectionString, new PostgresDialect()),
             _ => throw new InvalidOperationException(
-                $"Storage provider '{storage.Provider}' is not supported by this build (supported: sqlite)."),
+                $"Storage provider '{storage.Provider}' is not supported by this build (supported: sqlite, postgres)."),
         };
+        if (Provider == "postgres")
+        {
+            postgres = NpgsqlDataSource.Create(connectionString);
+        }
     }
 
     public string Provider { get; }
@@ -32,10 +39,17 @@ internal sealed class Database
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
+        if (postgres is not null)
+        {
+            return await postgres.OpenConnectionAsync(cancellationToken);
+        }
+
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
+
+    public void Dispose() => postgres?.Dispose();
 
     /// <summary>Absolute path of the database file, and its folder created, so the server can run from anywhere.</summary>
     private static string NormaliseSqlite(string connectionString)

@@ -17,6 +17,9 @@ internal static class Migrator
                     case "sqlite":
                         runner.AddSQLite();
                         break;
+                    case "postgres":
+                        runner.AddPostgres15_0();
+                        break;
                     default:
                         throw new InvalidOperationException($"No migrations for provider '{database.Provider}'.");
                 }

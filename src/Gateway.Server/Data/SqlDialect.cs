@@ -15,6 +15,12 @@ internal abstract class SqlDialect
     public abstract string ContainsIgnoreCase(string column, string parameter);
 
     /// <summary>
+    /// "column is one of the list parameter". Dapper expands `IN @list` on SQLite and SQL Server but
+    /// hands Npgsql the list as one array parameter, which needs `= ANY(@list)`.
+    /// </summary>
+    public virtual string In(string column, string parameter) => $"{column} IN {parameter}";
+
+    /// <summary>
     /// Insert-or-update of one row by its key. Parameters are named after the columns in PascalCase
     /// (shipment_id → @ShipmentId) so a Dapper row object binds directly.
     /// </summary>
@@ -33,6 +39,29 @@ internal sealed class SqliteDialect : SqlDialect
     // SQLite's LIKE is case-insensitive for ASCII; instr(lower()) keeps '%' and '_' in the value literal.
     public override string ContainsIgnoreCase(string column, string parameter) =>
         $"instr(lower({column}), lower({parameter})) > 0";
+
+    public override string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns)
+    {
+        var updates = columns.Except(keyColumns).Select(c => $"{c} = excluded.{c}");
+        return $"""
+            INSERT INTO {table} ({string.Join(", ", columns)})
+            VALUES ({string.Join(", ", columns.Select(Parameter))})
+            ON CONFLICT ({string.Join(", ", keyColumns)}) DO UPDATE SET {string.Join(", ", updates)}
+            """;
+    }
+}
+
+internal sealed class PostgresDialect : SqlDialect
+{
+    public override string Name => "postgres";
+
+    public override string In(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    public override string Limit(string parameter) => $"LIMIT {parameter}";
+
+    // strpos keeps '%' and '_' in the value literal, like instr on SQLite.
+    public override string ContainsIgnoreCase(string column, string parameter) =>
+        $"strpos(lower({column}), lower({parameter})) > 0";
 
     public override string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns)
     {

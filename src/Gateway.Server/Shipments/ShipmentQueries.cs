@@ -11,9 +11,9 @@ namespace Gateway.Server.Shipments;
 internal sealed class ShipmentQueries(Database database)
 {
     /// <summary>Predicate: the shipment `s` has its destination, origin or a routing country in @countries.</summary>
-    public const string InJurisdiction = """
+    public string InJurisdiction => $"""
         EXISTS (SELECT 1 FROM shipment_countries jc
-                WHERE jc.shipment_id = s.shipment_id AND jc.country IN @countries)
+                WHERE jc.shipment_id = s.shipment_id AND {database.Dialect.In("jc.country", "@countries")})
         """;
 
     public enum Key
@@ -48,17 +48,17 @@ internal sealed class ShipmentQueries(Database database)
     public async Task<IReadOnlyList<GoodsRow>> GoodsAsync(DbConnection connection, IReadOnlyCollection<string> shipmentIds, CancellationToken cancellationToken)
     {
         var rows = await connection.QueryAsync<GoodsRow>(new CommandDefinition(
-            "SELECT * FROM shipment_goods WHERE shipment_id IN @shipmentIds ORDER BY shipment_id, line_no",
+            $"SELECT * FROM shipment_goods WHERE {database.Dialect.In("shipment_id", "@shipmentIds")} ORDER BY shipment_id, line_no",
             new { shipmentIds }, cancellationToken: cancellationToken));
         return rows.AsList();
     }
 
     public async Task<IReadOnlyList<ListingRefRow>> ListingsAsync(DbConnection connection, IReadOnlyCollection<string> shipmentIds, CancellationToken cancellationToken)
     {
-        var rows = await connection.QueryAsync<ListingRefRow>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<ListingRefRow>(new CommandDefinition($"""
             SELECT DISTINCT g.shipment_id, l.listing_id, l.title, l.url
             FROM shipment_goods g JOIN listings l ON l.listing_id = g.listing_id
-            WHERE g.shipment_id IN @shipmentIds
+            WHERE {database.Dialect.In("g.shipment_id", "@shipmentIds")}
             ORDER BY g.shipment_id, l.listing_id
             """, new { shipmentIds }, cancellationToken: cancellationToken));
         return rows.AsList();
