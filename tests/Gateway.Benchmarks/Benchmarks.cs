@@ -5,5 +5,8 @@ internal static class Benchmarks
 {
     public static readonly Dictionary<string, Func<string[], Task<int>>> All = new(StringComparer.Ordinal)
     {
+        ["baseline-server"] = BaselineServer.RunAsync,
+        ["load"] = LoadHarness.RunAsync,
+        ["gateway-server"] = GatewayServerProcess.RunAsync,
     };
 }
