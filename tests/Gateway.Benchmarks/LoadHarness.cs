@@ -49,14 +49,15 @@ internal static partial class LoadHarness
 
         int gatewayPort = FreePort(), adminPort = FreePort(), baselinePort = FreePort(), gatewayShim = FreePort(), baselineShim = FreePort();
         var started = Stopwatch.StartNew();
-        using var gateway = StartSelf("gateway-server",
+        using var cleanup = new ChildProcesses();
+        var gateway = cleanup.Add(StartSelf("gateway-server",
             $"--Gateway:Listen:Port={gatewayPort}", $"--Gateway:Listen:AdminPort={adminPort}",
             $"--Gateway:Tls:ServerCertificate={pki}/server.crt", $"--Gateway:Tls:ServerKey={pki}/server.key",
             $"--Gateway:Tls:ClientCaBundle={pki}/ca.crt", $"--Gateway:Auth:Issuer=https://localhost:{gatewayPort}/",
             $"--Gateway:Auth:SigningCertificate={pki}/token-signing.crt", $"--Gateway:Auth:SigningKey={pki}/token-signing.key",
             $"--Gateway:Auth:EncryptionCertificate={pki}/token-encryption.crt", $"--Gateway:Auth:EncryptionKey={pki}/token-encryption.key",
-            $"--Gateway:Storage:ConnectionString=Data Source={work}/gateway.db", $"--Gateway:Dev:PkiDirectory={pki}");
-        using var baseline = StartSelf("baseline-server", "--port", baselinePort.ToString(CultureInfo.InvariantCulture), "--pki", pki);
+            $"--Gateway:Storage:ConnectionString=Data Source={work}/gateway.db", $"--Gateway:Dev:PkiDirectory={pki}"));
+        var baseline = cleanup.Add(StartSelf("baseline-server", "--port", baselinePort.ToString(CultureInfo.InvariantCulture), "--pki", pki));
 
         var address = new Uri($"https://localhost:{gatewayPort}/");
         using var connection = GatewayConnection.FromPem(address, Path.Combine(pki, "fr-customs.crt"), Path.Combine(pki, "fr-customs.key"), Path.Combine(pki, "ca.crt"), "fr-customs");
@@ -90,7 +91,7 @@ internal static partial class LoadHarness
                 server b 127.0.0.1:{baselinePort} ssl crt {work}/client.pem ca-file {pki}/ca.crt verify required alpn h2 sni str(localhost)
 
             """);
-        using var haproxy = Process.Start(new ProcessStartInfo("haproxy", $"-f {haproxyConfig} -db") { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        var haproxy = cleanup.Add(Process.Start(new ProcessStartInfo("haproxy", $"-f {haproxyConfig} -db") { RedirectStandardError = true, RedirectStandardOutput = true })!);
         if (!await ListeningAsync(gatewayShim) || !await ListeningAsync(baselineShim))
         {
             Console.Error.WriteLine("HAProxy did not start: " + (haproxy.HasExited ? await haproxy.StandardError.ReadToEndAsync() : "not listening"));
@@ -128,11 +129,7 @@ internal static partial class LoadHarness
         }
 
         Report(results, coldStart, PeakRssMb(gateway), PeakRssMb(baseline), requests, connections * streams);
-        foreach (var process in new[] { gateway, baseline, haproxy })
-        {
-            process.Kill(entireProcessTree: true);
-        }
-
+        cleanup.Dispose();
         try
         {
             Directory.Delete(work, recursive: true);
@@ -142,6 +139,40 @@ internal static partial class LoadHarness
         }
 
         return 0;
+    }
+
+    /// <summary>Children die with the harness, whichever way it exits.</summary>
+    private sealed class ChildProcesses : IDisposable
+    {
+        private readonly List<Process> processes = [];
+
+        public Process Add(Process process)
+        {
+            processes.Add(process);
+            return process;
+        }
+
+        public void Dispose()
+        {
+            foreach (var process in processes)
+            {
+                try
+                {
+                    if (!process.HasExited)
+                    {
+                        process.Kill(entireProcessTree: true);
+                        process.WaitForExit(5000);
+                    }
+                }
+                catch (InvalidOperationException)
+                {
+                }
+
+                process.Dispose();
+            }
+
+            processes.Clear();
+        }
     }
 
     private sealed record Target(string Name, string Url, string Frame, string? Token, Process Server);

@@ -232,8 +232,8 @@ public sealed class GetShipmentSecurityTests(GatewayServer gateway) : IClassFixt
     {
         using var fr = gateway.Connect("fr-customs");
         using var channel = fr.CreateChannel();
-        var e = await Assert.ThrowsAsync<RpcException>(() => new SellerService.SellerServiceClient(channel)
-            .GetSellerAsync(new GetSellerRequest { Context = Calls.Context(), SellerId = "SEL-0001" }).ResponseAsync);
+        var e = await Assert.ThrowsAsync<RpcException>(() => new SeizureService.SeizureServiceClient(channel)
+            .GetSeizureAsync(new GetSeizureRequest { Context = Calls.Context(), SeizureId = "SZ-0001" }).ResponseAsync);
         Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
 
         // fr-customs holds no ingest:write: refused before reaching the (unimplemented) ingest service.

@@ -45,6 +45,85 @@ internal sealed class ShipmentQueries(Database database)
             new CommandDefinition(sql, new { value, countries }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// One keyset page: shipments matching <paramref name="criteria"/> in the caller's jurisdiction,
+    /// ordered by shipment_id, strictly after <paramref name="after"/>. shipment_id is immutable (the
+    /// ingest sequence is not: every re-ingest bumps it), so a shipment that existed when paging began
+    /// is returned exactly once however many are ingested or updated in between.
+    /// </summary>
+    public async Task<IReadOnlyList<ShipmentRow>> PageAsync(
+        DbConnection connection, ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take, CancellationToken cancellationToken)
+    {
+        var conditions = new List<string> { InJurisdiction };
+        if (after is not null)
+        {
+            conditions.Add("s.shipment_id > @after");
+        }
+
+        if (criteria.DestinationCountry.Length > 0)
+        {
+            conditions.Add("s.destination_country = @DestinationCountry");
+        }
+
+        if (criteria.OriginCountry.Length > 0)
+        {
+            conditions.Add("s.origin_country = @OriginCountry");
+        }
+
+        if (criteria.SellerId.Length > 0)
+        {
+            conditions.Add("s.seller_id = @SellerId");
+        }
+
+        if (criteria.DeclaredFrom is not null)
+        {
+            conditions.Add("s.declared_at >= @DeclaredFrom");
+        }
+
+        if (criteria.DeclaredTo is not null)
+        {
+            conditions.Add("s.declared_at < @DeclaredTo");
+        }
+
+        if (criteria.MinRiskScore is not null)
+        {
+            conditions.Add("s.risk_score >= @MinRiskScore");
+        }
+
+        if (criteria.ConsigneeNameContains.Length > 0)
+        {
+            conditions.Add(database.Dialect.ContainsIgnoreCase("s.consignee_name", "@ConsigneeNameContains"));
+        }
+
+        if (criteria.HsCodePrefix.Length > 0)
+        {
+            // The prefix is validated as digits only, so it needs no LIKE escaping.
+            conditions.Add("EXISTS (SELECT 1 FROM shipment_goods g WHERE g.shipment_id = s.shipment_id AND g.hs_code LIKE @hsLike)");
+        }
+
+        var sql = $"""
+            SELECT s.* FROM shipments s
+            WHERE {string.Join("\n  AND ", conditions)}
+            ORDER BY s.shipment_id
+            {database.Dialect.Limit("@take")}
+            """;
+        var rows = await connection.QueryAsync<ShipmentRow>(new CommandDefinition(sql, new
+        {
+            countries,
+            after,
+            criteria.DestinationCountry,
+            criteria.OriginCountry,
+            criteria.SellerId,
+            criteria.DeclaredFrom,
+            criteria.DeclaredTo,
+            criteria.MinRiskScore,
+            criteria.ConsigneeNameContains,
+            hsLike = criteria.HsCodePrefix + "%",
+            take,
+        }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
     public async Task<IReadOnlyList<GoodsRow>> GoodsAsync(DbConnection connection, IReadOnlyCollection<string> shipmentIds, CancellationToken cancellationToken)
     {
         var rows = await connection.QueryAsync<GoodsRow>(new CommandDefinition(

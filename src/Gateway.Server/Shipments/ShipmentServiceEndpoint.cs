@@ -1,10 +1,12 @@
+using System.Data.Common;
 using Gateway.Contracts.V1;
 using Gateway.Server.Grpc;
 using Grpc.Core;
 
 namespace Gateway.Server.Shipments;
 
-internal sealed class ShipmentServiceEndpoint(ShipmentQueries queries) : ShipmentService.ShipmentServiceBase
+internal sealed partial class ShipmentServiceEndpoint(ShipmentQueries queries, PageTokens tokens, ILogger<ShipmentServiceEndpoint> log)
+    : ShipmentService.ShipmentServiceBase
 {
     public const int MaxKeyLength = 64;
 
@@ -30,13 +32,103 @@ internal sealed class ShipmentServiceEndpoint(ShipmentQueries queries) : Shipmen
             ?? throw RpcErrors.NotFound("Shipment");
 
         await using var connection = await queries.OpenAsync(context.CancellationToken);
-        string[] ids = [row.ShipmentId];
-        var goods = subsets.Contains(DataSubset.ShipmentCore)
-            ? await queries.GoodsAsync(connection, ids, context.CancellationToken)
-            : [];
-        var listings = subsets.Contains(DataSubset.Listings)
-            ? await queries.ListingsAsync(connection, ids, context.CancellationToken)
-            : [];
-        return ShipmentMapping.ToContract(row, goods, listings, subsets);
+        return (await ToContractsAsync(connection, [row], subsets, context.CancellationToken))[0];
     }
+
+    public override async Task<SearchShipmentsResponse> SearchShipments(SearchShipmentsRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        // Validate everything before reading anything: bad input gets a clear status and costs no query.
+        var subsets = DataSubsets.Resolve(caller, request.Subsets, DataSubset.ShipmentCore);
+        var criteria = ShipmentCriteria.From(request.Filter);
+        var pageSize = ShipmentCriteria.Size(request.PageSize, ShipmentCriteria.DefaultPageSize, ShipmentCriteria.MaxPageSize, "page_size");
+        var filterHash = criteria.Hash();
+        var after = Position(request.PageToken, "page_token", caller, filterHash);
+
+        await using var connection = await queries.OpenAsync(context.CancellationToken);
+        // One row more than the page tells whether another page exists, so the last page has no token.
+        var rows = await queries.PageAsync(connection, criteria, caller.Agency.Jurisdictions, after, pageSize + 1, context.CancellationToken);
+        var page = rows.Count > pageSize ? rows.Take(pageSize).ToList() : rows;
+        var response = new SearchShipmentsResponse();
+        response.Shipments.AddRange(await ToContractsAsync(connection, page, subsets, context.CancellationToken));
+        if (rows.Count > pageSize)
+        {
+            response.NextPageToken = tokens.Encode(caller.Agency.Id, filterHash, page[^1].ShipmentId);
+        }
+
+        return response;
+    }
+
+    /// <summary>
+    /// One keyset query per batch on a fresh pooled connection: memory holds one batch whatever the
+    /// size of the export, no read transaction stays open for the duration of a long download, and
+    /// a cancelled call stops between batches or inside the running query.
+    /// </summary>
+    public override async Task ExportShipments(ExportShipmentsRequest request, IServerStreamWriter<ShipmentBatch> responseStream, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var subsets = DataSubsets.Resolve(caller, request.Subsets, DataSubset.ShipmentCore);
+        var criteria = ShipmentCriteria.From(request.Filter);
+        var batchSize = ShipmentCriteria.Size(request.BatchSize, ShipmentCriteria.DefaultBatchSize, ShipmentCriteria.MaxBatchSize, "batch_size");
+        var filterHash = criteria.Hash();
+        var after = Position(request.ResumeToken, "resume_token", caller, filterHash);
+        var cancellationToken = context.CancellationToken;
+
+        long sent = 0;
+        var more = true;
+        while (more)
+        {
+            var batch = new ShipmentBatch();
+            // The connection goes back to the pool before the batch is written: a slow reader holds no database resources.
+            await using (var connection = await queries.OpenAsync(cancellationToken))
+            {
+                var rows = await queries.PageAsync(connection, criteria, caller.Agency.Jurisdictions, after, batchSize, cancellationToken);
+                if (rows.Count == 0)
+                {
+                    break;
+                }
+
+                batch.Shipments.AddRange(await ToContractsAsync(connection, rows, subsets, cancellationToken));
+                after = rows[^1].ShipmentId;
+                more = rows.Count == batchSize;
+            }
+
+            batch.ResumeToken = tokens.Encode(caller.Agency.Id, filterHash, after);
+            await responseStream.WriteAsync(batch, cancellationToken);
+            sent += batch.Shipments.Count;
+        }
+
+        LogExported(caller.Agency.Id, sent, request.ResumeToken.Length > 0);
+    }
+
+    /// <summary>The last shipment id of the previous page, or null for the first page.</summary>
+    private string? Position(string token, string field, Caller caller, byte[] filterHash)
+    {
+        if (token.Length == 0)
+        {
+            return null;
+        }
+
+        return tokens.TryDecode(token, caller.Agency.Id, filterHash, out var after)
+            ? after
+            : throw RpcErrors.InvalidArgument($"The {field} is not valid for this request.",
+                (field, "Not a token issued to this agency for this filter (or it was altered). Repeat the request with the same filter, or start without a token."));
+    }
+
+    /// <summary>Rows → contract for a whole page or batch: goods and listings with one query each (IN list), not one per shipment.</summary>
+    private async Task<List<Shipment>> ToContractsAsync(DbConnection connection, IReadOnlyList<ShipmentRow> rows, IReadOnlySet<DataSubset> subsets, CancellationToken cancellationToken)
+    {
+        var ids = rows.Select(r => r.ShipmentId).ToList();
+        var goods = subsets.Contains(DataSubset.ShipmentCore) && ids.Count > 0
+            ? (await queries.GoodsAsync(connection, ids, cancellationToken)).ToLookup(g => g.ShipmentId, StringComparer.Ordinal)
+            : null;
+        var listings = subsets.Contains(DataSubset.Listings) && ids.Count > 0
+            ? (await queries.ListingsAsync(connection, ids, cancellationToken)).ToLookup(l => l.ShipmentId, StringComparer.Ordinal)
+            : null;
+        return rows.Select(row => ShipmentMapping.ToContract(row,
+            goods?[row.ShipmentId] ?? [], listings?[row.ShipmentId] ?? [], subsets)).ToList();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Export for {AgencyId}: {Count} shipments streamed (resumed: {Resumed})")]
+    private partial void LogExported(string agencyId, long count, bool resumed);
 }
