@@ -99,17 +99,17 @@ internal static class ShipmentData
               consignor_name, consignor_address, consignor_postcode, consignor_city, consignor_country, consignor_email, consignor_phone, consignor_eori,
               consignee_name, consignee_address, consignee_postcode, consignee_city, consignee_country, consignee_email, consignee_phone, consignee_eori,
               origin_country, destination_country, countries_of_routing, carrier, transport_mode, declared_at, shipped_at, updated_at)
-            VALUES ($id, $seq, $tracking, '', $order, $seller,
+            VALUES (@id, @seq, @tracking, '', @order, @seller,
               'Sender', 'Road 1', '518000', 'Shenzhen', 'CN', 'sender@mail.example', '+86 0', '',
-              $consignee, 'Street 2', '75000', 'Paris', $destination, 'c@mail.example', '+33 0', '',
-              'CN', $destination, '', 'Test Post', 'AIR', $declared, $declared, $declared)
-            """, "$id", "$seq", "$tracking", "$order", "$seller", "$consignee", "$destination", "$declared");
+              @consignee, 'Street 2', '75000', 'Paris', @destination, 'c@mail.example', '+33 0', '',
+              'CN', @destination, '', 'Test Post', 'AIR', @declared, @declared, @declared)
+            """, "@id", "@seq", "@tracking", "@order", "@seller", "@consignee", "@destination", "@declared");
         await using var goods = Command(connection, transaction, """
             INSERT INTO shipment_goods (shipment_id, line_no, description, hs_code, quantity, gross_mass_grams, value_minor, currency, country_of_origin, brand, listing_id)
-            VALUES ($id, 1, 'shoes', '640399', 1, 800, 2500, 'EUR', 'CN', '', 'LST-0001')
-            """, "$id");
+            VALUES (@id, 1, 'shoes', '640399', 1, 800, 2500, 'EUR', 'CN', '', 'LST-0001')
+            """, "@id");
         await using var countries = Command(connection, transaction,
-            "INSERT INTO shipment_countries (shipment_id, country, ingest_seq) VALUES ($id, $country, $seq)", "$id", "$country", "$seq");
+            "INSERT INTO shipment_countries (shipment_id, country, ingest_seq) VALUES (@id, @country, @seq)", "@id", "@country", "@seq");
 
         for (var i = 0; i < count; i++)
         {
@@ -141,15 +141,23 @@ internal static class ShipmentData
             command.Parameters.Add(parameter);
         }
 
-        command.Prepare();
         return command;
     }
 
+    /// <summary>Sets the values, preparing the command on first use (Npgsql prepares only typed parameters).</summary>
     private static void Set(DbCommand command, params object[] values)
     {
         for (var i = 0; i < values.Length; i++)
         {
-            command.Parameters[i].Value = values[i];
+            // Times are UTC in `timestamp` columns: Kind=Unspecified, as the gateway's Dapper handler writes them.
+            command.Parameters[i].Value = values[i] is DateTime time ? DateTime.SpecifyKind(time, DateTimeKind.Unspecified) : values[i];
+        }
+
+        if (Prepared.Add(command))
+        {
+            command.Prepare();
         }
     }
+
+    private static readonly HashSet<DbCommand> Prepared = new(ReferenceEqualityComparer.Instance);
 }

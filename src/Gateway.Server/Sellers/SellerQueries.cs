@@ -38,7 +38,7 @@ internal sealed class SellerQueries(Database database)
             SELECT se.* FROM sellers se
             WHERE se.seller_id = @sellerId
               AND EXISTS (SELECT 1 FROM shipments s
-                          WHERE s.seller_id = se.seller_id AND {ShipmentQueries.InJurisdiction})
+                          WHERE s.seller_id = se.seller_id AND {ShipmentQueries.InJurisdiction(database.Dialect)})
             """, new { sellerId, countries }, cancellationToken: cancellationToken));
     }
 

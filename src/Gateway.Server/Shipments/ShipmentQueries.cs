@@ -11,9 +11,9 @@ namespace Gateway.Server.Shipments;
 internal sealed class ShipmentQueries(Database database)
 {
     /// <summary>Predicate: the shipment `s` has its destination, origin or a routing country in @countries.</summary>
-    public string InJurisdiction => $"""
+    public static string InJurisdiction(SqlDialect dialect) => $"""
         EXISTS (SELECT 1 FROM shipment_countries jc
-                WHERE jc.shipment_id = s.shipment_id AND {database.Dialect.In("jc.country", "@countries")})
+                WHERE jc.shipment_id = s.shipment_id AND {dialect.In("jc.country", "@countries")})
         """;
 
     public enum Key
@@ -36,7 +36,7 @@ internal sealed class ShipmentQueries(Database database)
         // A tracking number can be reused by a carrier over the years: the most recent shipment wins.
         var sql = $"""
             SELECT s.* FROM shipments s
-            WHERE {column} = @value AND {InJurisdiction}
+            WHERE {column} = @value AND {InJurisdiction(database.Dialect)}
             ORDER BY s.ingest_seq DESC
             {database.Dialect.Limit("1")}
             """;
@@ -54,7 +54,7 @@ internal sealed class ShipmentQueries(Database database)
     public async Task<IReadOnlyList<ShipmentRow>> PageAsync(
         DbConnection connection, ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take, CancellationToken cancellationToken)
     {
-        var conditions = new List<string> { InJurisdiction };
+        var conditions = new List<string> { InJurisdiction(database.Dialect) };
         if (after is not null)
         {
             conditions.Add("s.shipment_id > @after");
