@@ -1,4 +1,5 @@
 using Gateway.Contracts.V1;
+using Gateway.Server.Audit;
 using Gateway.Server.Grpc;
 using Grpc.Core;
 
@@ -29,6 +30,7 @@ internal sealed class ShipmentServiceEndpoint(ShipmentQueries queries) : Shipmen
         var row = await queries.FindAsync(key, value.Trim(), caller.Agency.Jurisdictions, context.CancellationToken)
             ?? throw RpcErrors.NotFound("Shipment");
 
+        context.AuditReturned(row.ShipmentId);
         await using var connection = await queries.OpenAsync(context.CancellationToken);
         string[] ids = [row.ShipmentId];
         var goods = subsets.Contains(DataSubset.ShipmentCore)
