@@ -1,4 +1,5 @@
 using Gateway.Server.Admin;
+using Gateway.Server.Audit;
 using Gateway.Server.Auth;
 using Gateway.Server.Data;
 using Gateway.Server.Grpc;
@@ -7,7 +8,7 @@ using Gateway.Server.Sellers;
 using Gateway.Server.Shipments;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-// `gateway [serve] | migrate | pki init | agencies add|list|suspend|resume|set-receiver` (Admin/GatewayCli.cs).
+// `gateway [serve] | migrate | pki init | agencies add|list|suspend|resume|set-receiver | audit verify` (Admin/GatewayCli.cs).
 return await GatewayCli.Create(GatewayApp.RunAsync).Parse(args).InvokeAsync();
 
 /// <summary>The gateway, feature by feature.</summary>
@@ -27,12 +28,14 @@ internal static class GatewayApp
             .AddGatewayData(builder.Configuration)
             .AddGatewayAuth(builder.Configuration)
             .AddGatewayGrpc()
+            .AddGatewayAudit(builder.Configuration)
             .AddShipments()
             .AddSellers()
             .AddGatewayHealth();
 
         var app = builder.Build();
         app.UseAdminPortSeparation();
+        app.UseGatewayAudit();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGatewayGrpc();

@@ -8,5 +8,6 @@ internal static class Benchmarks
         ["baseline-server"] = BaselineServer.RunAsync,
         ["load"] = LoadHarness.RunAsync,
         ["gateway-server"] = GatewayServerProcess.RunAsync,
+        ["audit"] = AuditBenchmark.RunAsync,
     };
 }

@@ -76,3 +76,15 @@ public sealed class PostgresFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A test of something only the embedded SQLite file has; skipped, saying why, on the PostgreSQL pass.</summary>
+public sealed class SqliteFactAttribute : FactAttribute
+{
+    public SqliteFactAttribute(string why)
+    {
+        if (TestDatabase.Provider != "sqlite")
+        {
+            Skip = "SQLite only: " + why;
+        }
+    }
+}

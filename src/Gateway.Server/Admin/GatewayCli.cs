@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Gateway.Server.Agencies;
+using Gateway.Server.Audit;
 using Gateway.Server.Data;
 using Gateway.Server.Pki;
 using Spectre.Console;
@@ -7,7 +8,7 @@ using Spectre.Console;
 namespace Gateway.Server.Admin;
 
 /// <summary>
-/// The verbs of the server executable: `gateway [serve]`, `migrate`, `pki init`, `agencies …`.
+/// The verbs of the server executable: `gateway [serve]`, `migrate`, `pki init`, `agencies …`, `audit verify`.
 /// Anything the parser does not recognise is passed on as configuration
 /// (e.g. `--Gateway:Listen:Port=8443`), as ASP.NET Core does.
 /// </summary>
@@ -34,6 +35,7 @@ internal static class GatewayCli
 
         root.Add(Pki());
         root.Add(Agencies());
+        root.Add(AuditCommands.Create()); // `audit verify`: Audit/AuditCommands.cs
         return root;
     }
 

@@ -26,6 +26,13 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns);
 
+    /// <summary>
+    /// A read of rows that the current transaction will update, locked against other writers until it
+    /// commits (PostgreSQL: FOR UPDATE; SQL Server: WITH (UPDLOCK, ROWLOCK)). Serialises e.g. the audit
+    /// chain head across gateway nodes.
+    /// </summary>
+    public abstract string SelectForUpdate(string columns, string table, string where);
+
     public static string Parameter(string column) =>
         "@" + string.Concat(column.Split('_').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..]));
 }
@@ -39,6 +46,11 @@ internal sealed class SqliteDialect : SqlDialect
     // SQLite's LIKE is case-insensitive for ASCII; instr(lower()) keeps '%' and '_' in the value literal.
     public override string ContainsIgnoreCase(string column, string parameter) =>
         $"instr(lower({column}), lower({parameter})) > 0";
+
+    // A SQLite write transaction (BEGIN IMMEDIATE, Microsoft.Data.Sqlite's default) already holds the
+    // database's single writer lock from its start: no row lock is needed, or possible.
+    public override string SelectForUpdate(string columns, string table, string where) =>
+        $"SELECT {columns} FROM {table} WHERE {where}";
 
     public override string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns)
     {
@@ -56,6 +68,9 @@ internal sealed class PostgresDialect : SqlDialect
     public override string Name => "postgres";
 
     public override string In(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    public override string SelectForUpdate(string columns, string table, string where) =>
+        $"SELECT {columns} FROM {table} WHERE {where} FOR UPDATE";
 
     public override string Limit(string parameter) => $"LIMIT {parameter}";
 

@@ -1,3 +1,4 @@
+using Gateway.Server.Audit;
 using Gateway.Server.Auth;
 using Gateway.Server.Sellers;
 using Gateway.Server.Shipments;
@@ -12,6 +13,8 @@ internal static class GrpcSetup
     {
         services.AddGrpc(options =>
         {
+            // Audit first, so it is outermost: it records every call, including CallerInterceptor's refusals.
+            options.Interceptors.Add<AuditInterceptor>();
             options.Interceptors.Add<CallerInterceptor>();
             options.MaxReceiveMessageSize = MaxMessageBytes;
             // Exception text never reaches agencies; statuses and google.rpc details say what they need.

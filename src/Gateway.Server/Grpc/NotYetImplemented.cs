@@ -12,5 +12,3 @@ internal sealed class LeadServiceEndpoint : LeadService.LeadServiceBase;
 internal sealed class IngestServiceEndpoint : IngestService.IngestServiceBase;
 
 internal sealed class EnforcementFeedServiceEndpoint : EnforcementFeedService.EnforcementFeedServiceBase;
-
-internal sealed class AuditServiceEndpoint : AuditService.AuditServiceBase;

@@ -1,4 +1,5 @@
 using Gateway.Contracts.V1;
+using Gateway.Server.Audit;
 using Gateway.Server.Grpc;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -29,6 +30,7 @@ internal sealed class SellerServiceEndpoint(SellerQueries queries, TimeProvider 
         var strikes = subsets.Contains(DataSubset.SellerIdentity)
             ? await queries.StrikesSinceAsync(row.SellerId, clock.GetUtcNow().UtcDateTime.AddMonths(-12), context.CancellationToken)
             : 0;
+        context.AuditReturned(row.SellerId);
         return ToContract(row, strikes, subsets);
     }
 

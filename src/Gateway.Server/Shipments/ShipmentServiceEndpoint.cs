@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Gateway.Contracts.V1;
+using Gateway.Server.Audit;
 using Gateway.Server.Grpc;
 using Grpc.Core;
 
@@ -31,6 +32,7 @@ internal sealed partial class ShipmentServiceEndpoint(ShipmentQueries queries, P
         var row = await queries.FindAsync(key, value.Trim(), caller.Agency.Jurisdictions, context.CancellationToken)
             ?? throw RpcErrors.NotFound("Shipment");
 
+        context.AuditReturned(row.ShipmentId);
         await using var connection = await queries.OpenAsync(context.CancellationToken);
         return (await ToContractsAsync(connection, [row], subsets, context.CancellationToken))[0];
     }
@@ -51,6 +53,7 @@ internal sealed partial class ShipmentServiceEndpoint(ShipmentQueries queries, P
         var page = rows.Count > pageSize ? rows.Take(pageSize).ToList() : rows;
         var response = new SearchShipmentsResponse();
         response.Shipments.AddRange(await ToContractsAsync(connection, page, subsets, context.CancellationToken));
+        context.AuditReturned(page.Select(r => r.ShipmentId));
         if (rows.Count > pageSize)
         {
             response.NextPageToken = tokens.Encode(caller.Agency.Id, filterHash, page[^1].ShipmentId);
@@ -95,6 +98,7 @@ internal sealed partial class ShipmentServiceEndpoint(ShipmentQueries queries, P
 
             batch.ResumeToken = tokens.Encode(caller.Agency.Id, filterHash, after);
             await responseStream.WriteAsync(batch, cancellationToken);
+            context.AuditReturned(batch.Shipments.Select(s => s.ShipmentId));
             sent += batch.Shipments.Count;
         }
 

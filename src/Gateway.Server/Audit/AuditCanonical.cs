@@ -1,0 +1,79 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Gateway.Server.Audit;
+
+/// <summary>
+/// The canonical encoding of an audit record and of a checkpoint: what is hashed and signed.
+/// Documented byte for byte in docs/audit.md so a third party can re-implement verification.
+/// Every field is written as a UTF-8 string preceded by its byte length (4 bytes, big-endian):
+/// length prefixes make the encoding unambiguous ("ab"+"c" and "a"+"bc" differ), and text for
+/// numbers and times avoids any dependence on an engine's binary formats.
+/// </summary>
+internal static class AuditCanonical
+{
+    public const string RecordDomain = "gateway.audit.record.v1";
+    public const string CheckpointDomain = "gateway.audit.checkpoint.v1";
+    public const string DigestDomain = "gateway.audit.records.v1";
+
+    /// <summary>Time as text: ISO 8601 UTC with exactly six fractional digits.</summary>
+    public static string FormatTime(DateTime time) =>
+        DateTime.SpecifyKind(time, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Audit times are whole microseconds: PostgreSQL stores no finer, so the hash survives any engine.</summary>
+    public static DateTime TruncateToMicroseconds(DateTimeOffset time) =>
+        new(time.UtcTicks - (time.UtcTicks % 10), DateTimeKind.Utc);
+
+    public static byte[] RecordBytes(AuditRecordRow r) => Encode(
+        RecordDomain,
+        r.Sequence.ToString(CultureInfo.InvariantCulture),
+        FormatTime(r.Time),
+        r.AgencyId,
+        r.ClientId,
+        r.CertificateThumbprint,
+        r.OfficerId,
+        r.Rpc,
+        r.LegalBasis,
+        r.CaseReference,
+        r.StatementOfReasons,
+        r.RequestSummary,
+        r.StatusCode.ToString(CultureInfo.InvariantCulture),
+        r.RecordsReturned.ToString(CultureInfo.InvariantCulture),
+        r.RecordsDigest,
+        r.PreviousHash);
+
+    /// <summary>Lower-case hex SHA-256 of the canonical encoding (which includes the previous hash).</summary>
+    public static string Hash(AuditRecordRow r) => Convert.ToHexStringLower(SHA256.HashData(RecordBytes(r)));
+
+    public static byte[] CheckpointBytes(long sequence, string headHash, DateTime createdAt) => Encode(
+        CheckpointDomain,
+        sequence.ToString(CultureInfo.InvariantCulture),
+        headHash,
+        FormatTime(createdAt));
+
+    /// <summary>Digest of the ids returned by a call, in the order they were sent; empty when none were.</summary>
+    public static string RecordsDigest(IReadOnlyList<string> ids) =>
+        ids.Count == 0 ? "" : Convert.ToHexStringLower(SHA256.HashData(Encode([DigestDomain, .. ids])));
+
+    public static byte[] Encode(params string[] fields)
+    {
+        var size = 0;
+        foreach (var field in fields)
+        {
+            size += 4 + Encoding.UTF8.GetByteCount(field);
+        }
+
+        var buffer = new byte[size];
+        var offset = 0;
+        foreach (var field in fields)
+        {
+            var length = Encoding.UTF8.GetBytes(field, buffer.AsSpan(offset + 4));
+            BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(offset), length);
+            offset += 4 + length;
+        }
+
+        return buffer;
+    }
+}

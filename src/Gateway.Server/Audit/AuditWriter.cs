@@ -1,0 +1,145 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Server.Audit;
+
+/// <summary>The audit log could not be written: the call must fail (UNAVAILABLE) and return nothing.</summary>
+internal sealed class AuditUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Group commit: callers enqueue their record and wait; one loop drains everything pending into one
+/// transaction — locks the chain head, numbers and hashes the records in order, inserts them,
+/// moves the head, commits — and only then releases each caller. Under load one fsync serves many
+/// calls, which is what keeps a durable, chained audit cheap. A failed transaction fails every
+/// caller in it (fail closed); the next batch re-reads the head from the database, so a failure
+/// never leaves a gap or a fork in the chain.
+/// </summary>
+internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOptions> options, ILogger<AuditWriter> log) : BackgroundService
+{
+    private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Released when enough records have accumulated since the last checkpoint (read by <see cref="AuditCheckpointer"/>).</summary>
+    public SemaphoreSlim CheckpointDue { get; } = new(0, 1);
+
+    public bool Enabled => options.Value.Enabled;
+
+    /// <summary>Appends a record (sequence, previous hash and hash are assigned here) and returns once it is durable.</summary>
+    /// <exception cref="AuditUnavailableException">The record could not be committed.</exception>
+    public Task<long> AppendAsync(AuditRecordRow record) => Enqueue(new Pending(record));
+
+    /// <summary>Returns once a write transaction on the audit store has committed: the store is writable now.</summary>
+    public Task ProbeAsync() => Enqueue(new Pending(null));
+
+    private Task<long> Enqueue(Pending pending)
+    {
+        if (!queue.Writer.TryWrite(pending))
+        {
+            return Task.FromException<long>(new AuditUnavailableException("The audit writer has stopped."));
+        }
+
+        return pending.Done.Task;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>();
+        var max = Math.Max(1, options.Value.MaxBatch);
+        long sinceCheckpoint = 0;
+        // No cancellation: on shutdown the queue is completed and what is pending is still written.
+        while (await queue.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < max && queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            try
+            {
+                var head = await CommitAsync(batch);
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetResult(pending.Sequence);
+                }
+
+                sinceCheckpoint += batch.Count(p => p.Record is not null);
+                if (sinceCheckpoint >= options.Value.CheckpointEveryRecords)
+                {
+                    sinceCheckpoint = 0;
+                    if (CheckpointDue.CurrentCount == 0)
+                    {
+                        CheckpointDue.Release();
+                    }
+                }
+
+                LogCommitted(batch.Count, head.Sequence);
+            }
+            catch (Exception e)
+            {
+                LogWriteFailed(e, batch.Count);
+                var failure = new AuditUnavailableException("The audit log could not be written.", e);
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetException(failure);
+                }
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        queue.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+    }
+
+    private async Task<AuditStore.Head> CommitAsync(List<Pending> batch)
+    {
+        var database = store.Database;
+        await using var connection = await database.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var head = await AuditStore.LockHeadAsync(connection, transaction, database.Dialect);
+
+        var rows = new List<AuditRecordRow>(batch.Count);
+        var sequence = head.Sequence;
+        var previous = head.Hash;
+        foreach (var pending in batch)
+        {
+            if (pending.Record is null)
+            {
+                continue;
+            }
+
+            var row = pending.Record with { Sequence = ++sequence, PreviousHash = previous, Hash = "" };
+            row = row with { Hash = AuditCanonical.Hash(row) };
+            previous = row.Hash;
+            pending.Sequence = sequence;
+            rows.Add(row);
+        }
+
+        var newHead = new AuditStore.Head(sequence, previous);
+        await AuditStore.AppendAsync(connection, transaction, rows, newHead);
+        await transaction.CommitAsync();
+        return newHead;
+    }
+
+    public override void Dispose()
+    {
+        CheckpointDue.Dispose();
+        base.Dispose();
+    }
+
+    private sealed class Pending(AuditRecordRow? record)
+    {
+        public AuditRecordRow? Record { get; } = record;
+
+        public long Sequence { get; set; }
+
+        public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Audit batch of {Count} committed; head at {Sequence}")]
+    private partial void LogCommitted(int count, long sequence);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Audit write failed: {Count} call(s) refused (fail closed)")]
+    private partial void LogWriteFailed(Exception e, int count);
+}

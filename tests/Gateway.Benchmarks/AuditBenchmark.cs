@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Gateway.Client;
+using Gateway.Contracts.V1;
+using Gateway.Server.Admin;
+using Gateway.Server.Audit;
+using Gateway.Server.Data;
+using Gateway.Server.Pki;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Benchmarks;
+
+/// <summary>
+/// `audit [--seconds 10] [--callers 64] [--rounds 2]`: GetShipment throughput with auditing on and off,
+/// each over real mTLS with real tokens against an in-process gateway (fresh temp folder, dev PKI,
+/// SQLite file, free ports). Rounds alternate the order (off/on, on/off) so drift and warm-up hit both alike.
+/// With auditing on it also checks that sequences are unique and contiguous and that the chain verifies.
+/// </summary>
+internal static class AuditBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var seconds = Option(args, "--seconds", 10);
+        var callers = Option(args, "--callers", 64);
+        var rounds = Option(args, "--rounds", 2);
+        double off = 0, on = 0;
+        var ok = true;
+        for (var round = 1; round <= rounds; round++)
+        {
+            // Alternate which goes first: the first run of a round pays more JIT and warm-up.
+            double rateOff, rateOn;
+            bool verified;
+            if (round % 2 == 1)
+            {
+                (rateOff, _) = await RunOnceAsync(audited: false, seconds, callers);
+                (rateOn, verified) = await RunOnceAsync(audited: true, seconds, callers);
+            }
+            else
+            {
+                (rateOn, verified) = await RunOnceAsync(audited: true, seconds, callers);
+                (rateOff, _) = await RunOnceAsync(audited: false, seconds, callers);
+            }
+
+            Console.WriteLine(FormattableString.Invariant($"round {round}: audit off {rateOff:F0} calls/s, audit on {rateOn:F0} calls/s, ratio {rateOn / rateOff:P1}"));
+            off += rateOff;
+            on += rateOn;
+            ok &= verified;
+        }
+
+        off /= rounds;
+        on /= rounds;
+        Console.WriteLine(FormattableString.Invariant($"mean: audit off {off:F0} calls/s, audit on {on:F0} calls/s, audited/unaudited = {on / off:P1} (cost {1 - on / off:P1}); chain {(ok ? "verified, sequences unique" : "FAILED")}"));
+        return ok ? 0 : 1;
+    }
+
+    private static async Task<(double Rate, bool Verified)> RunOnceAsync(bool audited, int seconds, int callers)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "gateway-bench-" + Guid.NewGuid().ToString("N")[..12]);
+        var pki = Path.Combine(root, "pki");
+        DevPki.Create(pki);
+        var port = FreePort();
+        string[] settings =
+        [
+            $"--Gateway:Listen:Port={port}",
+            $"--Gateway:Listen:AdminPort={FreePort()}",
+            $"--Gateway:Tls:ServerCertificate={pki}/server.crt",
+            $"--Gateway:Tls:ServerKey={pki}/server.key",
+            $"--Gateway:Tls:ClientCaBundle={pki}/ca.crt",
+            $"--Gateway:Auth:Issuer=https://localhost:{port}/",
+            $"--Gateway:Auth:SigningCertificate={pki}/token-signing.crt",
+            $"--Gateway:Auth:SigningKey={pki}/token-signing.key",
+            $"--Gateway:Auth:EncryptionCertificate={pki}/token-encryption.crt",
+            $"--Gateway:Auth:EncryptionKey={pki}/token-encryption.key",
+            $"--Gateway:Storage:ConnectionString=Data Source={root}/gateway.db",
+            $"--Gateway:Dev:PkiDirectory={pki}",
+            "--Gateway:Dev:BootstrapOnFirstRun=true",
+            $"--Gateway:Audit:Enabled={audited}",
+        ];
+        var app = GatewayApp.Build(settings, builder => builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning).AddConsole());
+        try
+        {
+            await app.PrepareDatabaseAsync();
+            await app.StartAsync();
+
+            using var connection = GatewayConnection.FromPem(new Uri($"https://localhost:{port}/"),
+                Path.Combine(pki, "fr-customs.crt"), Path.Combine(pki, "fr-customs.key"), Path.Combine(pki, "ca.crt"), "fr-customs");
+            var token = (await connection.RequestTokenAsync()).AccessToken;
+            using var channel = connection.CreateChannel(_ => Task.FromResult(token));
+            var client = new ShipmentService.ShipmentServiceClient(channel);
+            var request = new GetShipmentRequest
+            {
+                Context = new RequestContext { LegalBasis = "EU 608/2013 art. 17", CaseReference = "BENCH-1", OfficerId = "bench" },
+                TrackingNumber = "LX100000001CN",
+            };
+
+            // Warm-up: connections, JIT, pools.
+            await Drive(client, request, callers, TimeSpan.FromSeconds(2));
+            var store = app.Services.GetRequiredService<AuditStore>();
+            var before = audited ? (await store.ReadHeadAsync()).Sequence : 0;
+            var stopwatch = Stopwatch.StartNew();
+            var calls = await Drive(client, request, callers, TimeSpan.FromSeconds(seconds));
+            var rate = calls / stopwatch.Elapsed.TotalSeconds;
+
+            var verified = true;
+            if (audited)
+            {
+                var records = await store.QueryAsync(before, null, null, null, null, int.MaxValue, CancellationToken.None);
+                var sequences = records.Select(r => r.Sequence).ToList();
+                var unique = sequences.Distinct().Count() == sequences.Count;
+                var contiguous = sequences.Count == 0 || sequences[^1] - sequences[0] + 1 == sequences.Count;
+                var result = await AuditVerifier.VerifyAsync(app.Services.GetRequiredService<Database>(),
+                    AuditKeys.PublicKeys(Path.Combine(pki, "token-signing.crt")), CancellationToken.None);
+                verified = unique && contiguous && result.Ok && records.Count == calls;
+                Console.WriteLine(FormattableString.Invariant(
+                    $"  audited: {records.Count} records for {calls} calls, unique {unique}, contiguous {contiguous}, chain {(result.Ok ? "verified" : "BROKEN at " + result.FirstBadSequence)} ({result.RecordsChecked} records)"));
+            }
+
+            return (rate, verified);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static async Task<long> Drive(ShipmentService.ShipmentServiceClient client, GetShipmentRequest request, int callers, TimeSpan duration)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var counts = await Task.WhenAll(Enumerable.Range(0, callers).Select(async _ =>
+        {
+            long n = 0;
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                await client.GetShipmentAsync(request);
+                n++;
+            }
+
+            return n;
+        }));
+        return counts.Sum();
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
