@@ -1,4 +1,6 @@
 using Gateway.Server.Auth;
+using Gateway.Server.Enforcement;
+using Gateway.Server.Seizures;
 using Gateway.Server.Shipments;
 
 namespace Gateway.Server.Grpc;

@@ -7,12 +7,8 @@ namespace Gateway.Server.Grpc;
 // authentication and the scope check like every other call.
 internal sealed class SellerServiceEndpoint : SellerService.SellerServiceBase;
 
-internal sealed class SeizureServiceEndpoint : SeizureService.SeizureServiceBase;
-
 internal sealed class LeadServiceEndpoint : LeadService.LeadServiceBase;
 
 internal sealed class IngestServiceEndpoint : IngestService.IngestServiceBase;
-
-internal sealed class EnforcementFeedServiceEndpoint : EnforcementFeedService.EnforcementFeedServiceBase;
 
 internal sealed class AuditServiceEndpoint : AuditService.AuditServiceBase;
