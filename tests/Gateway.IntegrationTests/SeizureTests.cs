@@ -389,4 +389,41 @@ public sealed class SeizureTests(SeizureGateway gateway) : IClassFixture<Seizure
             new ListSeizuresRequest { Context = Calls.Context() }).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
     }
+
+    [Fact]
+    public async Task The_cli_reports_retries_with_the_same_request_id_updates_and_lists()
+    {
+        var common = new Gateway.Client.Commands.CommonOptions();
+        var root = new System.CommandLine.RootCommand();
+        common.AddTo(root);
+        root.Add(Gateway.Client.Commands.SeizureCommands.Create(common));
+        // The address comes from a profile: the shared --address option cannot parse a Uri in System.CommandLine 3 (reported).
+        var profile = Path.Combine(gateway.Root, "fr-profile.json");
+        await File.WriteAllTextAsync(profile, System.Text.Json.JsonSerializer.Serialize(new
+        {
+            address = gateway.Address, clientId = "fr-customs", ca = Path.Combine(gateway.Pki, "ca.crt"),
+            cert = Path.Combine(gateway.Pki, "fr-customs.crt"), key = Path.Combine(gateway.Pki, "fr-customs.key"),
+        }));
+        string[] connect = ["--profile", profile, "--legal-basis", "EU 608/2013 art. 17", "--case", "FR-CLI-0001"];
+        var requestId = Guid.NewGuid().ToString();
+        string[] report =
+        [
+            "seizures", "report", "--request-id", requestId, "--tracking-number", ToFrance, "--customs-office", "FR000730",
+            "--procedure", "small_consignment", "--detained-at", Now.AddHours(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            "--item", "Gucci;handbags;3;TRADEMARK;4900;EUR", "--item", "Rolex;watches;1;trademark", .. connect,
+        ];
+
+        Assert.Equal(0, await root.Parse(report).InvokeAsync());
+        Assert.Equal(0, await root.Parse(report).InvokeAsync()); // the retry
+        Assert.Equal(1, await gateway.CountAsync("SELECT COUNT(*) FROM seizures WHERE agency_id = 'fr-customs' AND request_id = @requestId", new { requestId }));
+
+        using var fr = gateway.Connect("fr-customs");
+        using var channel = fr.CreateChannel();
+        var id = (await Client(channel).ListSeizuresAsync(new ListSeizuresRequest { Context = Calls.Context(), PageSize = 100 }))
+            .Seizures.Single(s => s.Items.Count == 2 && s.Items[1].Brand == "Rolex" && s.Items[0].Quantity == 3).SeizureId;
+        Assert.Equal(0, await root.Parse(["seizures", "update", "--id", id, "--status", "RELEASED", "--note", "genuine", .. connect]).InvokeAsync());
+        Assert.Equal(SeizureStatus.Released, (await Client(channel).GetSeizureAsync(SeizureCalls.Get(id))).Status);
+        Assert.Equal(0, await root.Parse(["seizures", "list", "--status", "RELEASED", "--all", .. connect]).InvokeAsync());
+        Assert.NotEqual(0, await root.Parse(["seizures", "update", "--id", id, "--status", "DESTROYED", .. connect]).InvokeAsync());
+    }
 }
