@@ -10,6 +10,7 @@ common.AddTo(root);
 root.Add(TokenCommand.Create(common));
 root.Add(ShipmentCommands.Create(common));
 root.Add(SellerCommands.Create(common));
+root.Add(SeizureCommands.Create(common));
 
 try
 {

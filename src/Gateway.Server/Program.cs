@@ -5,6 +5,7 @@ using Gateway.Server.Data;
 using Gateway.Server.Grpc;
 using Gateway.Server.Hosting;
 using Gateway.Server.Sellers;
+using Gateway.Server.Seizures;
 using Gateway.Server.Shipments;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -31,6 +32,7 @@ internal static class GatewayApp
             .AddGatewayAudit(builder.Configuration)
             .AddShipments()
             .AddSellers()
+            .AddSeizures(builder.Configuration)
             .AddGatewayHealth();
 
         var app = builder.Build();

@@ -88,6 +88,18 @@ public class GatewayServer : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (Environment.GetEnvironmentVariable("GATEWAY_TEST_DUMP_LOG") == "1")
+        {
+            // Debugging aid: the server's errors, which a client only sees as "Exception was thrown by handler".
+            lock (Log)
+            {
+                foreach (var line in Log.Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal)))
+                {
+                    Console.Error.WriteLine(line);
+                }
+            }
+        }
+
         if (app is not null)
         {
             await app.StopAsync();

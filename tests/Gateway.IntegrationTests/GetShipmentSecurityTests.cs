@@ -228,15 +228,18 @@ public sealed class GetShipmentSecurityTests(GatewayServer gateway) : IClassFixt
     }
 
     [Fact]
-    public async Task Unimplemented_rpcs_answer_unimplemented_after_the_scope_check()
+    public async Task Methods_outside_the_contract_are_unimplemented_and_missing_scopes_are_refused_before_the_service()
     {
         using var fr = gateway.Connect("fr-customs");
         using var channel = fr.CreateChannel();
-        var e = await Assert.ThrowsAsync<RpcException>(() => new SeizureService.SeizureServiceClient(channel)
-            .GetSeizureAsync(new GetSeizureRequest { Context = Calls.Context(), SeizureId = "SZ-0001" }).ResponseAsync);
+        var unknown = new Method<GetShipmentRequest, Shipment>(MethodType.Unary, "gateway.v1.ShipmentService", "DeleteShipment",
+            Marshallers.Create(m => Google.Protobuf.MessageExtensions.ToByteArray(m), GetShipmentRequest.Parser.ParseFrom),
+            Marshallers.Create(m => Google.Protobuf.MessageExtensions.ToByteArray(m), Shipment.Parser.ParseFrom));
+        var e = await Assert.ThrowsAsync<RpcException>(() => channel.CreateCallInvoker()
+            .AsyncUnaryCall(unknown, null, new CallOptions(), Calls.ByTracking(ToFrance)).ResponseAsync);
         Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
 
-        // fr-customs holds no ingest:write: refused before reaching the (unimplemented) ingest service.
+        // fr-customs holds no ingest:write: refused before reaching the ingest service.
         using var ingest = new IngestService.IngestServiceClient(channel).UpsertSellers();
         var denied = await Assert.ThrowsAsync<RpcException>(async () =>
         {

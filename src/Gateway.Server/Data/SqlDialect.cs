@@ -11,6 +11,12 @@ internal abstract class SqlDialect
     /// <summary>Row limit appended after ORDER BY, e.g. "LIMIT @take".</summary>
     public abstract string Limit(string parameter);
 
+    /// <summary>
+    /// True when <paramref name="exception"/> is a unique-key (or primary-key) violation: idempotent
+    /// writes insert first and treat this as "already done by a concurrent or earlier request".
+    /// </summary>
+    public abstract bool IsUniqueViolation(System.Data.Common.DbException exception);
+
     /// <summary>Case-insensitive "contains" predicate on <paramref name="column"/>.</summary>
     public abstract string ContainsIgnoreCase(string column, string parameter);
 
@@ -43,6 +49,11 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string Limit(string parameter) => $"LIMIT {parameter}";
 
+    // SQLITE_CONSTRAINT (19) with the extended codes SQLITE_CONSTRAINT_UNIQUE (2067) or
+    // SQLITE_CONSTRAINT_PRIMARYKEY (1555); NOT NULL or CHECK failures are real errors.
+    public override bool IsUniqueViolation(System.Data.Common.DbException exception) =>
+        exception is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };
+
     // SQLite's LIKE is case-insensitive for ASCII; instr(lower()) keeps '%' and '_' in the value literal.
     public override string ContainsIgnoreCase(string column, string parameter) =>
         $"instr(lower({column}), lower({parameter})) > 0";
@@ -68,6 +79,10 @@ internal sealed class PostgresDialect : SqlDialect
     public override string Name => "postgres";
 
     public override string In(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    // 23505 = unique_violation.
+    public override bool IsUniqueViolation(System.Data.Common.DbException exception) =>
+        exception is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation };
 
     public override string SelectForUpdate(string columns, string table, string where) =>
         $"SELECT {columns} FROM {table} WHERE {where} FOR UPDATE";

@@ -1,6 +1,8 @@
 using Gateway.Server.Audit;
 using Gateway.Server.Auth;
 using Gateway.Server.Sellers;
+using Gateway.Server.Enforcement;
+using Gateway.Server.Seizures;
 using Gateway.Server.Shipments;
 
 namespace Gateway.Server.Grpc;

@@ -42,4 +42,34 @@ internal static class RpcErrors
     /// <summary>Deliberately says nothing about why: absent and outside-jurisdiction must look the same.</summary>
     public static RpcException NotFound(string what) =>
         new(new global::Grpc.Core.Status(StatusCode.NotFound, $"{what} not found."));
+
+    /// <summary>The request is valid but the resource's current state forbids it (e.g. a backward seizure transition).</summary>
+    public static RpcException FailedPrecondition(string message, string type, string subject, string description)
+    {
+        var failure = new PreconditionFailure();
+        failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = type, Subject = subject, Description = description });
+        return new Google.Rpc.Status
+        {
+            Code = (int)Code.FailedPrecondition,
+            Message = message,
+            Details = { Any.Pack(failure) },
+        }.ToRpcException();
+    }
+
+    /// <summary>The entity the request would create already exists, differently (e.g. an idempotency key reused for another payload).</summary>
+    public static RpcException AlreadyExists(string message, string reason, IReadOnlyDictionary<string, string> metadata)
+    {
+        var info = new ErrorInfo { Reason = reason, Domain = "gateway" };
+        foreach (var (key, value) in metadata)
+        {
+            info.Metadata.Add(key, value);
+        }
+
+        return new Google.Rpc.Status
+        {
+            Code = (int)Code.AlreadyExists,
+            Message = message,
+            Details = { Any.Pack(info) },
+        }.ToRpcException();
+    }
 }
