@@ -9,6 +9,10 @@ internal sealed record BrandPrice(string Category, long MinMinor, long MaxMinor,
 internal sealed class BrandCatalog
 {
     private readonly Dictionary<string, int> byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> bySpan;
+
+    [ThreadStatic]
+    private static TextNormaliser? normaliser;
 
     public BrandCatalog(IEnumerable<Brand> brands)
     {
@@ -24,6 +28,8 @@ internal sealed class BrandCatalog
                 }
             }
         }
+
+        bySpan = byName.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public static readonly BrandCatalog Empty = new([]);
@@ -33,8 +39,18 @@ internal sealed class BrandCatalog
     public static IEnumerable<string> Names(Brand brand) => [brand.Name, .. brand.Aliases];
 
     /// <returns>The index of the brand a declared brand field names, or -1.</returns>
-    public int Find(string declared) =>
-        declared.Length > 0 && byName.TryGetValue(TextNormaliser.Fold(declared), out var i) ? i : -1;
+    public int Find(string declared)
+    {
+        if (declared.Length == 0 || byName.Count == 0)
+        {
+            return -1;
+        }
+
+        // Per-thread buffers: this runs for most goods lines, so it must not allocate.
+        var n = normaliser ??= new TextNormaliser();
+        n.Normalise(declared);
+        return bySpan.TryGetValue(n.WordsSpan, out var i) ? i : -1;
+    }
 
     /// <summary>The reference price for the category, else the brand's lowest minimum in the currency (conservative).</summary>
     public BrandPrice? ReferencePrice(int brand, string category, string currency)

@@ -141,7 +141,7 @@ internal sealed class RiskEngine
     {
         var s = scratch ??= new Scratch();
         s.Reset();
-        var reasons = new List<RiskReason>(4);
+        List<RiskReason>? reasons = null;
 
         // Listings first: a goods line without a brand of its own can take the brand its listing's title names.
         for (var i = 0; i < facts.Listings.Count; i++)
@@ -175,7 +175,7 @@ internal sealed class RiskEngine
             var list = string.Join(", ", s.Terms.Take(5).Select(t => t.Where < 0
                 ? $"'{t.Term}' in the title of listing {facts.Listings[-t.Where - 1].ListingId}"
                 : $"'{t.Term}' in the description of goods line {t.Where}"));
-            reasons.Add(new RiskReason(RiskRules.ReplicaTerm, "replica vocabulary: " + list, weights[0]));
+            (reasons ??= new(4)).Add(new RiskReason(RiskRules.ReplicaTerm, "replica vocabulary: " + list, weights[0]));
         }
 
         if (s.Terms.Count > 0 && weights[1] > 0)
@@ -184,29 +184,29 @@ internal sealed class RiskEngine
                 ?? (s.BrandsMentioned.Count > 0 ? brands.Brands[s.BrandsMentioned[0]].Name : null);
             if (brand is not null)
             {
-                reasons.Add(new RiskReason(RiskRules.BrandWithReplicaTerm, $"brand '{brand}' together with replica vocabulary", weights[1]));
+                (reasons ??= new(4)).Add(new RiskReason(RiskRules.BrandWithReplicaTerm, $"brand '{brand}' together with replica vocabulary", weights[1]));
             }
         }
 
         if (lowValueDetail is not null)
         {
-            reasons.Add(new RiskReason(RiskRules.LowDeclaredValue, lowValueDetail, weights[2]));
+            (reasons ??= new(4)).Add(new RiskReason(RiskRules.LowDeclaredValue, lowValueDetail, weights[2]));
         }
 
         if (vagueDetail is not null && weights[3] > 0)
         {
-            reasons.Add(new RiskReason(RiskRules.VagueDescription, vagueDetail, weights[3]));
+            (reasons ??= new(4)).Add(new RiskReason(RiskRules.VagueDescription, vagueDetail, weights[3]));
         }
 
         if (facts.SellerStrikes > 0 && weights[4] > 0)
         {
-            reasons.Add(new RiskReason(RiskRules.SellerStrikes,
+            (reasons ??= new(4)).Add(new RiskReason(RiskRules.SellerStrikes,
                 $"seller {facts.SellerId} has {facts.SellerStrikes} strike(s) in the last {options.StrikeWindowDays} days", weights[4]));
         }
 
         if (facts.SellerSeizures > 0 && weights[5] > 0)
         {
-            reasons.Add(new RiskReason(RiskRules.SellerSeizureHistory,
+            (reasons ??= new(4)).Add(new RiskReason(RiskRules.SellerSeizureHistory,
                 $"{facts.SellerSeizures} earlier shipment(s) of seller {facts.SellerId} were seized", weights[5]));
         }
 
@@ -215,24 +215,24 @@ internal sealed class RiskEngine
             var age = (now - created).TotalDays;
             if (age < options.NewSellerDays)
             {
-                reasons.Add(new RiskReason(RiskRules.NewSeller,
+                (reasons ??= new(4)).Add(new RiskReason(RiskRules.NewSeller,
                     $"seller account is {Math.Max(0, (int)age)} day(s) old (< {options.NewSellerDays})", weights[6]));
             }
         }
 
         if (facts.SplitShipments >= options.SplittingMinShipments && weights[7] > 0)
         {
-            reasons.Add(new RiskReason(RiskRules.Splitting,
+            (reasons ??= new(4)).Add(new RiskReason(RiskRules.Splitting,
                 $"{facts.SplitShipments} low-value shipments from seller {facts.SellerId} to the same consignee within {options.SplittingWindowDays} days", weights[7]));
         }
 
         if (facts.ConsigneePriorSeizures > 0 && weights[8] > 0)
         {
-            reasons.Add(new RiskReason(RiskRules.ConsigneePriorSeizure,
+            (reasons ??= new(4)).Add(new RiskReason(RiskRules.ConsigneePriorSeizure,
                 $"the consignee received {facts.ConsigneePriorSeizures} earlier shipment(s) seized as counterfeit", weights[8]));
         }
 
-        return reasons.Count == 0 ? RiskAssessment.None : Cap(reasons);
+        return reasons is null ? RiskAssessment.None : Cap(reasons);
     }
 
     /// <summary>The score is capped at 100; reasons past the cap say so and carry the points they actually added, so they still sum to the score.</summary>
@@ -276,7 +276,16 @@ internal sealed class RiskEngine
 
     private string? LowValue(ShipmentFacts facts, GoodsFacts line, int mentioned, Scratch s)
     {
-        var listingIndex = facts.Listings.FindIndex(l => l.ListingId == line.ListingId);
+        var listingIndex = -1;
+        for (var i = 0; i < facts.Listings.Count && line.ListingId.Length > 0; i++)
+        {
+            if (facts.Listings[i].ListingId == line.ListingId)
+            {
+                listingIndex = i;
+                break;
+            }
+        }
+
         var listing = listingIndex >= 0 ? facts.Listings[listingIndex] : null;
         var brand = brands.Find(line.Brand);
         if (brand < 0 && listing is not null)
