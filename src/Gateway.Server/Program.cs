@@ -6,6 +6,7 @@ using Gateway.Server.Grpc;
 using Gateway.Server.Hosting;
 using Gateway.Server.Sellers;
 using Gateway.Server.Seizures;
+using Gateway.Server.Risk;
 using Gateway.Server.Shipments;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -33,6 +34,7 @@ internal static class GatewayApp
             .AddShipments()
             .AddSellers()
             .AddSeizures(builder.Configuration)
+            .AddRisk(builder.Configuration)
             .AddGatewayHealth();
 
         var app = builder.Build();

@@ -9,5 +9,6 @@ internal static class Benchmarks
         ["load"] = LoadHarness.RunAsync,
         ["gateway-server"] = GatewayServerProcess.RunAsync,
         ["audit"] = AuditBenchmark.RunAsync,
+        ["scoring"] = ScoringBenchmark.RunAsync,
     };
 }

@@ -134,6 +134,25 @@ public class GatewayServer : IAsyncLifetime
         return custom.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     }
 
+    /// <summary>
+    /// Whether a log line containing <paramref name="fragment"/> appears within a few seconds: the
+    /// server may log a refused handshake just after the client has seen the connection fail.
+    /// </summary>
+    public async Task<bool> EventuallyLoggedAsync(string fragment)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            if (Logged(fragment))
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
+    }
+
     public bool Logged(string fragment)
     {
         lock (Log)

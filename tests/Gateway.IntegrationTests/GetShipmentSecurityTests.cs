@@ -80,7 +80,7 @@ public sealed class GetShipmentSecurityTests(GatewayServer gateway) : IClassFixt
         var e = await Assert.ThrowsAsync<RpcException>(() => Shipments(channel).GetShipmentAsync(Calls.ByTracking(ToFrance)).ResponseAsync);
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
-        Assert.True(gateway.Logged("no client certificate presented"), "the refusal is logged with its reason");
+        Assert.True(await gateway.EventuallyLoggedAsync("no client certificate presented"), "the refusal is logged with its reason");
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class GetShipmentSecurityTests(GatewayServer gateway) : IClassFixt
 
         // The token endpoint is behind the same handshake.
         await Assert.ThrowsAsync<HttpRequestException>(() => foreign.RequestTokenAsync());
-        Assert.True(gateway.Logged("(demo), C=FR: chain: "), "the chain failure is logged with the subject and reason");
+        Assert.True(await gateway.EventuallyLoggedAsync("(demo), C=FR: chain: "), "the chain failure is logged with the subject and reason");
     }
 
     [Fact]

@@ -39,6 +39,12 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string SelectForUpdate(string columns, string table, string where);
 
+    /// <summary>
+    /// Insert of one row that does nothing when a row with the same <paramref name="conflictColumns"/> (a unique key)
+    /// exists: retries and concurrent writers stay harmless. Parameters as in <see cref="Upsert"/>.
+    /// </summary>
+    public abstract string InsertIgnore(string table, IReadOnlyList<string> conflictColumns, IReadOnlyList<string> columns);
+
     public static string Parameter(string column) =>
         "@" + string.Concat(column.Split('_').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..]));
 }
@@ -46,6 +52,12 @@ internal abstract class SqlDialect
 internal sealed class SqliteDialect : SqlDialect
 {
     public override string Name => "sqlite";
+
+    public override string InsertIgnore(string table, IReadOnlyList<string> conflictColumns, IReadOnlyList<string> columns) => $"""
+        INSERT INTO {table} ({string.Join(", ", columns)})
+        VALUES ({string.Join(", ", columns.Select(Parameter))})
+        ON CONFLICT ({string.Join(", ", conflictColumns)}) DO NOTHING
+        """;
 
     public override string Limit(string parameter) => $"LIMIT {parameter}";
 
@@ -102,4 +114,10 @@ internal sealed class PostgresDialect : SqlDialect
             ON CONFLICT ({string.Join(", ", keyColumns)}) DO UPDATE SET {string.Join(", ", updates)}
             """;
     }
+
+    public override string InsertIgnore(string table, IReadOnlyList<string> conflictColumns, IReadOnlyList<string> columns) => $"""
+        INSERT INTO {table} ({string.Join(", ", columns)})
+        VALUES ({string.Join(", ", columns.Select(Parameter))})
+        ON CONFLICT ({string.Join(", ", conflictColumns)}) DO NOTHING
+        """;
 }

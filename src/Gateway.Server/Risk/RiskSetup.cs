@@ -1,0 +1,12 @@
+namespace Gateway.Server.Risk;
+
+internal static class RiskSetup
+{
+    /// <summary>The risk engine's options and the score-shipments job (scheduled by the jobs feature).</summary>
+    public static IServiceCollection AddRisk(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<RiskOptions>(configuration.GetSection(RiskOptions.Section));
+        services.AddSingleton<ScoreShipmentsJob>();
+        return services;
+    }
+}
