@@ -9,6 +9,7 @@ var root = new RootCommand("gateway-client: query the gateway with your agency c
 common.AddTo(root);
 root.Add(TokenCommand.Create(common));
 root.Add(ShipmentCommands.Create(common));
+root.Add(LeadCommands.Create(common));
 
 try
 {

@@ -3,6 +3,8 @@ using Gateway.Server.Auth;
 using Gateway.Server.Data;
 using Gateway.Server.Grpc;
 using Gateway.Server.Hosting;
+using Gateway.Server.Jobs;
+using Gateway.Server.Leads;
 using Gateway.Server.Shipments;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -27,10 +29,13 @@ internal static class GatewayApp
             .AddGatewayAuth(builder.Configuration)
             .AddGatewayGrpc()
             .AddShipments()
+            .AddLeads(builder.Configuration)
+            .AddGatewayJobs(builder.Configuration)
             .AddGatewayHealth();
 
         var app = builder.Build();
         app.UseAdminPortSeparation();
+        app.UseGatewayJobsDashboard();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGatewayGrpc();

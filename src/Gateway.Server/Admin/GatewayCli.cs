@@ -34,6 +34,7 @@ internal static class GatewayCli
 
         root.Add(Pki());
         root.Add(Agencies());
+        root.Add(Leads.LeadAdminCommands.Create());
         return root;
     }
 

@@ -20,6 +20,20 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns);
 
+    /// <summary>
+    /// Table hint written after a table name in the FROM of a SELECT choosing rows to claim (outbox
+    /// rows, job work): rows another worker has locked are skipped instead of waited for.
+    /// SQL Server: <c>WITH (UPDLOCK, READPAST, ROWLOCK)</c>.
+    /// </summary>
+    public abstract string ClaimTableHint { get; }
+
+    /// <summary>
+    /// Suffix of a SELECT choosing rows to claim, after ORDER BY / LIMIT. PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>.
+    /// Claims stay correct without it (the claiming UPDATE re-checks its condition); it only stops
+    /// nodes from queueing behind each other.
+    /// </summary>
+    public abstract string ClaimSuffix { get; }
+
     public static string Parameter(string column) =>
         "@" + string.Concat(column.Split('_').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..]));
 }
@@ -29,6 +43,11 @@ internal sealed class SqliteDialect : SqlDialect
     public override string Name => "sqlite";
 
     public override string Limit(string parameter) => $"LIMIT {parameter}";
+
+    // One writer at a time (transactions begin IMMEDIATE): there is never a locked row to skip.
+    public override string ClaimTableHint => "";
+
+    public override string ClaimSuffix => "";
 
     // SQLite's LIKE is case-insensitive for ASCII; instr(lower()) keeps '%' and '_' in the value literal.
     public override string ContainsIgnoreCase(string column, string parameter) =>

@@ -9,8 +9,6 @@ internal sealed class SellerServiceEndpoint : SellerService.SellerServiceBase;
 
 internal sealed class SeizureServiceEndpoint : SeizureService.SeizureServiceBase;
 
-internal sealed class LeadServiceEndpoint : LeadService.LeadServiceBase;
-
 internal sealed class IngestServiceEndpoint : IngestService.IngestServiceBase;
 
 internal sealed class EnforcementFeedServiceEndpoint : EnforcementFeedService.EnforcementFeedServiceBase;
