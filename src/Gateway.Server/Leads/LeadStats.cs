@@ -20,7 +20,7 @@ internal sealed class LeadStats(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         // Reason codes live in a JSON column, so the per-rule split is done here rather than in
-        // engine-specific JSON SQL; one row per lead is streamed.
+        // engine-specific JSON SQL; one row per lead.
         var leads = await connection.QueryAsync<LeadOutcome>(new CommandDefinition("""
             SELECT l.agency_id, l.source, l.reasons, l.disposition,
                    CASE WHEN EXISTS (SELECT 1 FROM seizures s
@@ -30,7 +30,7 @@ internal sealed class LeadStats(Database database)
                                        AND s.status IN ('CONFIRMED_COUNTERFEIT', 'DESTROYED', 'IN_PROCEEDINGS')) THEN 1 ELSE 0 END AS confirmed
             FROM leads l
             WHERE l.created_at >= @since
-            """, new { since = since ?? DateTime.MinValue }, cancellationToken: cancellationToken, flags: CommandFlags.None));
+            """, new { since = since ?? DateTime.MinValue }, cancellationToken: cancellationToken));
 
         var counters = new Dictionary<(string Agency, string Rule), LeadStatsRow>();
         foreach (var lead in leads)
