@@ -11,6 +11,7 @@ root.Add(TokenCommand.Create(common));
 root.Add(ShipmentCommands.Create(common));
 root.Add(SellerCommands.Create(common));
 root.Add(SeizureCommands.Create(common));
+root.Add(LeadCommands.Create(common));
 
 try
 {

@@ -7,6 +7,8 @@ using Gateway.Server.Hosting;
 using Gateway.Server.Sellers;
 using Gateway.Server.Seizures;
 using Gateway.Server.Risk;
+using Gateway.Server.Jobs;
+using Gateway.Server.Leads;
 using Gateway.Server.Shipments;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -35,11 +37,14 @@ internal static class GatewayApp
             .AddSellers()
             .AddSeizures(builder.Configuration)
             .AddRisk(builder.Configuration)
+            .AddLeads(builder.Configuration)
+            .AddGatewayJobs(builder.Configuration)
             .AddGatewayHealth();
 
         var app = builder.Build();
         app.UseAdminPortSeparation();
         app.UseGatewayAudit();
+        app.UseGatewayJobsDashboard();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGatewayGrpc();

@@ -66,6 +66,8 @@ public class GatewayServer : IAsyncLifetime
             $"--Gateway:Storage:ConnectionString={ConnectionString}",
             $"--Gateway:Dev:PkiDirectory={Pki}",
             "--Gateway:Dev:BootstrapOnFirstRun=true",
+            // Jobs are invoked directly by tests (deterministic, on the fake clock), never by Hangfire's server.
+            "--Gateway:Hangfire:ServerEnabled=false",
         ];
         app = GatewayApp.Build([.. args, .. AdditionalArgs()], builder =>
         {

@@ -12,7 +12,22 @@ namespace Gateway.Client.Commands;
 internal sealed class CommonOptions
 {
     public Option<string?> Profile { get; } = new("--profile") { Description = "JSON profile with address, cert, key, ca, clientId.", Recursive = true };
-    public Option<Uri?> Address { get; } = new("--address") { Description = "Gateway address (default https://localhost:7443/).", Recursive = true };
+    public Option<Uri?> Address { get; } = new("--address")
+    {
+        Description = "Gateway address (default https://localhost:7443/).",
+        Recursive = true,
+        // System.CommandLine has no built-in Uri conversion.
+        CustomParser = r =>
+        {
+            if (Uri.TryCreate(r.Tokens.Single().Value, UriKind.Absolute, out var uri))
+            {
+                return uri;
+            }
+
+            r.AddError($"'{r.Tokens.Single().Value}' is not an absolute URL, e.g. https://gateway.example:7443/.");
+            return null;
+        },
+    };
     public Option<string?> Cert { get; } = new("--cert") { Description = "Client certificate (PEM).", Recursive = true };
     public Option<string?> Key { get; } = new("--key") { Description = "Client private key (PEM).", Recursive = true };
     public Option<string?> Ca { get; } = new("--ca") { Description = "CA that issued the gateway's certificate (PEM).", Recursive = true };

@@ -36,6 +36,7 @@ internal static class GatewayCli
         root.Add(Pki());
         root.Add(Agencies());
         root.Add(AuditCommands.Create()); // `audit verify`: Audit/AuditCommands.cs
+        root.Add(Leads.LeadAdminCommands.Create());
         return root;
     }
 

@@ -45,6 +45,20 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string InsertIgnore(string table, IReadOnlyList<string> conflictColumns, IReadOnlyList<string> columns);
 
+    /// <summary>
+    /// Table hint written after a table name in the FROM of a SELECT choosing rows to claim (outbox
+    /// rows, job work): rows another worker has locked are skipped instead of waited for.
+    /// SQL Server: <c>WITH (UPDLOCK, READPAST, ROWLOCK)</c>.
+    /// </summary>
+    public abstract string ClaimTableHint { get; }
+
+    /// <summary>
+    /// Suffix of a SELECT choosing rows to claim, after ORDER BY / LIMIT. PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>.
+    /// Claims stay correct without it (the claiming UPDATE re-checks its condition); it only stops
+    /// nodes from queueing behind each other.
+    /// </summary>
+    public abstract string ClaimSuffix { get; }
+
     public static string Parameter(string column) =>
         "@" + string.Concat(column.Split('_').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..]));
 }
@@ -65,6 +79,11 @@ internal sealed class SqliteDialect : SqlDialect
     // SQLITE_CONSTRAINT_PRIMARYKEY (1555); NOT NULL or CHECK failures are real errors.
     public override bool IsUniqueViolation(System.Data.Common.DbException exception) =>
         exception is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };
+
+    // One writer at a time (transactions begin IMMEDIATE): there is never a locked row to skip.
+    public override string ClaimTableHint => "";
+
+    public override string ClaimSuffix => "";
 
     // SQLite's LIKE is case-insensitive for ASCII; instr(lower()) keeps '%' and '_' in the value literal.
     public override string ContainsIgnoreCase(string column, string parameter) =>
@@ -98,6 +117,11 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string SelectForUpdate(string columns, string table, string where) =>
         $"SELECT {columns} FROM {table} WHERE {where} FOR UPDATE";
+
+    public override string ClaimTableHint => "";
+
+    // Concurrent nodes skip rows another node is claiming instead of queueing behind it.
+    public override string ClaimSuffix => "FOR UPDATE SKIP LOCKED";
 
     public override string Limit(string parameter) => $"LIMIT {parameter}";
 

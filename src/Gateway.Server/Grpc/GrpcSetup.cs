@@ -3,6 +3,7 @@ using Gateway.Server.Auth;
 using Gateway.Server.Sellers;
 using Gateway.Server.Enforcement;
 using Gateway.Server.Seizures;
+using Gateway.Server.Leads;
 using Gateway.Server.Shipments;
 
 namespace Gateway.Server.Grpc;

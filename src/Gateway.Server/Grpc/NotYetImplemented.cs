@@ -6,7 +6,5 @@ namespace Gateway.Server.Grpc;
 // RPCs not built yet answer UNIMPLEMENTED (the generated base classes do exactly that), after
 // authentication and the scope check like every other call.
 
-internal sealed class LeadServiceEndpoint : LeadService.LeadServiceBase;
-
 internal sealed class IngestServiceEndpoint : IngestService.IngestServiceBase;
 

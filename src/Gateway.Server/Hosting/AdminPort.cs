@@ -10,13 +10,18 @@ internal static class AdminPort
 {
     public const string HealthPath = "/healthz";
 
+    /// <summary>The Hangfire dashboard (Jobs/JobsSetup.cs).</summary>
+    public const string HangfirePath = "/hangfire";
+
+    private static readonly PathString[] AdminPaths = [HealthPath, HangfirePath];
+
     public static IApplicationBuilder UseAdminPortSeparation(this IApplicationBuilder app)
     {
         var adminPort = app.ApplicationServices.GetRequiredService<IOptions<ListenOptions>>().Value.AdminPort;
         return app.Use(async (context, next) =>
         {
             var onAdminPort = context.Connection.LocalPort == adminPort;
-            var adminPath = context.Request.Path.StartsWithSegments(HealthPath);
+            var adminPath = AdminPaths.Any(path => context.Request.Path.StartsWithSegments(path));
             if (onAdminPort != adminPath)
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;

@@ -30,6 +30,14 @@ internal static class DevPki
         new("oversight", "CN=oversight, O=Gateway data protection officer (demo)"),
     ];
 
+    /// <summary>
+    /// Demo agencies that also get a LeadReceiver server certificate ("{id}-receiver.crt/.key", serverAuth
+    /// for localhost), so `gateway-client leads listen` can receive pushed leads out of the box.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DemoReceivers = ["fr-customs", "de-customs"];
+
+    public static string ReceiverName(string agencyId) => agencyId + "-receiver";
+
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, CaName + ".crt"));
 
     public static void Create(string directory)
@@ -49,6 +57,13 @@ internal static class DevPki
         foreach (var client in DemoClients)
         {
             IssueClient(directory, ca, client.Id, client.Subject);
+        }
+
+        foreach (var agencyId in DemoReceivers)
+        {
+            using var receiverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            using var receiver = Issue(ca, $"CN=localhost, O={agencyId} lead receiver (demo)", receiverKey, ServerAuth, serverNames: true);
+            Write(directory, ReceiverName(agencyId), receiver, receiverKey);
         }
 
         WriteRsaSelfSigned(directory, SigningName, "CN=Gateway token signing", X509KeyUsageFlags.DigitalSignature);

@@ -1,3 +1,5 @@
+using Gateway.Server.Jobs;
+
 namespace Gateway.Server.Risk;
 
 internal static class RiskSetup
@@ -7,6 +9,8 @@ internal static class RiskSetup
     {
         services.Configure<RiskOptions>(configuration.GetSection(RiskOptions.Section));
         services.AddSingleton<ScoreShipmentsJob>();
+        // Recurring (Gateway:Jobs:score-shipments:Cron); a run scores everything past the watermark.
+        services.AddGatewayJob(ScoreShipmentsJob.JobName, "* * * * *", (sp, ct) => sp.GetRequiredService<ScoreShipmentsJob>().RunAsync(ct));
         return services;
     }
 }

@@ -1,0 +1,92 @@
+using Gateway.Server.Hosting;
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Dashboard;
+using Hangfire.InMemory;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Server.Jobs;
+
+/// <summary>
+/// Hangfire: recurring jobs from configuration, a server that runs them, and the dashboard on the
+/// admin port. With SQLite the job storage is in memory — a restart forgets job history, not work:
+/// every job keeps its business state (leads, deliveries, watermarks) in the gateway's own tables.
+/// </summary>
+internal static class JobsSetup
+{
+    public static IServiceCollection AddGatewayJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(HangfireOptions.Section).Get<HangfireOptions>() ?? new HangfireOptions();
+        services.Configure<HangfireOptions>(configuration.GetSection(HangfireOptions.Section));
+
+        // Storage and activator are this application's own, registered before AddHangfire (which only
+        // TryAdds them from Hangfire's process-wide statics): two gateways in one process (tests) never
+        // share a job store or run each other's jobs.
+        services.AddSingleton<JobStorage>(_ => new InMemoryStorage(new InMemoryStorageOptions()));
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire(config => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+        if (options.ServerEnabled)
+        {
+            services.AddHangfireServer(server =>
+            {
+                server.WorkerCount = Math.Max(1, options.WorkerCount);
+                server.ServerName = $"gateway-{Environment.MachineName}";
+            });
+        }
+
+        services.AddTransient<GatewayJobRunner>();
+        services.AddHostedService<RecurringJobsRegistrar>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a recurring job under a name; its schedule comes from Gateway:Jobs:{name}:Cron (else
+    /// <paramref name="defaultCron"/>) and Gateway:Jobs:{name}:Enabled (default true). The job must be
+    /// safe to run twice at once and to be re-run after a failure.
+    /// </summary>
+    public static IServiceCollection AddGatewayJob(
+        this IServiceCollection services, string name, string defaultCron, Func<IServiceProvider, CancellationToken, Task> run) =>
+        services.AddSingleton(new GatewayJob(name, defaultCron, run));
+
+    /// <summary>The dashboard at /hangfire; AdminPort keeps it off the agency port, and by default it answers loopback callers only.</summary>
+    public static WebApplication UseGatewayJobsDashboard(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<HangfireOptions>>().Value;
+        if (!options.DashboardEnabled)
+        {
+            return app;
+        }
+
+        app.UseHangfireDashboard(AdminPort.HangfirePath, new DashboardOptions
+        {
+            DashboardTitle = "Gateway jobs",
+            // The admin port binds loopback by default; this filter still holds if AdminAddress is widened,
+            // unless the operator explicitly puts the dashboard behind their own access control.
+            Authorization = options.DashboardAllowRemote ? [] : [new LocalRequestsOnlyAuthorizationFilter()],
+            DisplayStorageConnectionString = false,
+            AppPath = null,
+        });
+        return app;
+    }
+}
+
+internal sealed class HangfireOptions
+{
+    public const string Section = "Gateway:Hangfire";
+
+    /// <summary>Run jobs in this process. Tests turn it off and invoke jobs directly, so runs are deterministic.</summary>
+    public bool ServerEnabled { get; set; } = true;
+
+    public int WorkerCount { get; set; } = 2;
+
+    public bool DashboardEnabled { get; set; } = true;
+
+    /// <summary>Let non-loopback callers reach the dashboard (only behind the operator's own access control).</summary>
+    public bool DashboardAllowRemote { get; set; }
+}
+
+/// <summary>A named recurring job: what to run and its default schedule.</summary>
+internal sealed record GatewayJob(string Name, string DefaultCron, Func<IServiceProvider, CancellationToken, Task> Run);
