@@ -3,6 +3,7 @@ using Gateway.Server.Auth;
 using Gateway.Server.Data;
 using Gateway.Server.Grpc;
 using Gateway.Server.Hosting;
+using Gateway.Server.Ingest;
 using Gateway.Server.Shipments;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -27,6 +28,7 @@ internal static class GatewayApp
             .AddGatewayAuth(builder.Configuration)
             .AddGatewayGrpc()
             .AddShipments()
+            .AddIngest()
             .AddGatewayHealth();
 
         var app = builder.Build();

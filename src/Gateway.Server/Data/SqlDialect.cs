@@ -1,3 +1,7 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
 namespace Gateway.Server.Data;
 
 /// <summary>
@@ -20,6 +24,14 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns);
 
+    /// <summary>
+    /// Begins a transaction that holds the write lock on <paramref name="lockTable"/> from its first
+    /// statement to its commit. Writers that derive a value from the current state — the next
+    /// ingest_seq is MAX + 1 — need it: two concurrent writers must not both read the same MAX, and
+    /// sequences must become visible in commit order (the scoring job reads past a watermark).
+    /// </summary>
+    public abstract Task<DbTransaction> BeginWriteAsync(DbConnection connection, string lockTable, CancellationToken cancellationToken = default);
+
     public static string Parameter(string column) =>
         "@" + string.Concat(column.Split('_').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..]));
 }
@@ -33,6 +45,12 @@ internal sealed class SqliteDialect : SqlDialect
     // SQLite's LIKE is case-insensitive for ASCII; instr(lower()) keeps '%' and '_' in the value literal.
     public override string ContainsIgnoreCase(string column, string parameter) =>
         $"instr(lower({column}), lower({parameter})) > 0";
+
+    // BEGIN IMMEDIATE takes SQLite's (database-wide) write lock at once. Microsoft.Data.Sqlite's
+    // BeginTransaction() does the same by default (Serializable, not deferred); saying so explicitly
+    // keeps it true if that default ever changes. Readers are not blocked (WAL).
+    public override Task<DbTransaction> BeginWriteAsync(DbConnection connection, string lockTable, CancellationToken cancellationToken = default) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false));
 
     public override string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns)
     {

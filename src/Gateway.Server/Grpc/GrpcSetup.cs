@@ -1,4 +1,5 @@
 using Gateway.Server.Auth;
+using Gateway.Server.Ingest;
 using Gateway.Server.Shipments;
 
 namespace Gateway.Server.Grpc;

@@ -11,8 +11,6 @@ internal sealed class SeizureServiceEndpoint : SeizureService.SeizureServiceBase
 
 internal sealed class LeadServiceEndpoint : LeadService.LeadServiceBase;
 
-internal sealed class IngestServiceEndpoint : IngestService.IngestServiceBase;
-
 internal sealed class EnforcementFeedServiceEndpoint : EnforcementFeedService.EnforcementFeedServiceBase;
 
 internal sealed class AuditServiceEndpoint : AuditService.AuditServiceBase;
