@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace Gateway.Server.Admin;
 
 /// <summary>
-/// The verbs of the server executable: `gateway [serve]`, `migrate`, `pki init`, `agencies …`.
+/// The verbs of the server executable: `gateway [serve]`, `migrate`, `pki init`, `agencies …`, `seed`.
 /// Anything the parser does not recognise is passed on as configuration
 /// (e.g. `--Gateway:Listen:Port=8443`), as ASP.NET Core does.
 /// </summary>
@@ -34,6 +34,7 @@ internal static class GatewayCli
 
         root.Add(Pki());
         root.Add(Agencies());
+        root.Add(Seed.SeedCommand.Create());
         return root;
     }
 
