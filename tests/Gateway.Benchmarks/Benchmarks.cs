@@ -5,5 +5,6 @@ internal static class Benchmarks
 {
     public static readonly Dictionary<string, Func<string[], Task<int>>> All = new(StringComparer.Ordinal)
     {
+        ["ingest"] = IngestBenchmark.RunAsync,
     };
 }
