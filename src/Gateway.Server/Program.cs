@@ -9,6 +9,7 @@ using Gateway.Server.Seizures;
 using Gateway.Server.Risk;
 using Gateway.Server.Jobs;
 using Gateway.Server.Leads;
+using Gateway.Server.Ingest;
 using Gateway.Server.Shipments;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -39,6 +40,7 @@ internal static class GatewayApp
             .AddRisk(builder.Configuration)
             .AddLeads(builder.Configuration)
             .AddGatewayJobs(builder.Configuration)
+            .AddIngest()
             .AddGatewayHealth();
 
         var app = builder.Build();

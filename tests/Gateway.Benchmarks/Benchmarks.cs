@@ -10,5 +10,6 @@ internal static class Benchmarks
         ["gateway-server"] = GatewayServerProcess.RunAsync,
         ["audit"] = AuditBenchmark.RunAsync,
         ["scoring"] = ScoringBenchmark.RunAsync,
+        ["ingest"] = IngestBenchmark.RunAsync,
     };
 }

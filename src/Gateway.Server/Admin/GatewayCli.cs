@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Gateway.Server.Admin;
 
 /// <summary>
-/// The verbs of the server executable: `gateway [serve]`, `migrate`, `pki init`, `agencies …`, `audit verify`.
+/// The verbs of the server executable: `gateway [serve]`, `migrate`, `pki init`, `agencies …`, `seed`, `audit verify`, `leads stats`.
 /// Anything the parser does not recognise is passed on as configuration
 /// (e.g. `--Gateway:Listen:Port=8443`), as ASP.NET Core does.
 /// </summary>
@@ -37,6 +37,7 @@ internal static class GatewayCli
         root.Add(Agencies());
         root.Add(AuditCommands.Create()); // `audit verify`: Audit/AuditCommands.cs
         root.Add(Leads.LeadAdminCommands.Create());
+        root.Add(Seed.SeedCommand.Create());
         return root;
     }
 

@@ -1,3 +1,7 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
 namespace Gateway.Server.Data;
 
 /// <summary>
@@ -59,6 +63,20 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string ClaimSuffix { get; }
 
+    /// <summary>
+    /// Begins a transaction that holds the write lock on <paramref name="lockTable"/> from its first
+    /// statement to its commit. Writers that derive a value from the current state — the next
+    /// ingest_seq is MAX + 1 — need it: two concurrent writers must not both read the same MAX, and
+    /// sequences must become visible in commit order (the scoring job reads past a watermark).
+    /// </summary>
+    public abstract Task<DbTransaction> BeginWriteAsync(DbConnection connection, string lockTable, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Session settings for a bulk load (the seed), run once on its connection; null if none. Trades
+    /// durability of the last transactions on power loss for speed — never used by the serving path.
+    /// </summary>
+    public virtual string? BulkLoadSessionSql => null;
+
     public static string Parameter(string column) =>
         "@" + string.Concat(column.Split('_').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..]));
 }
@@ -94,6 +112,16 @@ internal sealed class SqliteDialect : SqlDialect
     public override string SelectForUpdate(string columns, string table, string where) =>
         $"SELECT {columns} FROM {table} WHERE {where}";
 
+    // BEGIN IMMEDIATE takes SQLite's (database-wide) write lock at once. Microsoft.Data.Sqlite's
+    // BeginTransaction() does the same by default (Serializable, not deferred); saying so explicitly
+    // keeps it true if that default ever changes. Readers are not blocked (WAL).
+    public override Task<DbTransaction> BeginWriteAsync(DbConnection connection, string lockTable, CancellationToken cancellationToken = default) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false));
+
+    // With WAL, synchronous=NORMAL still never corrupts the file; it may lose the last commits on
+    // power loss, which a seed can simply re-run. A 256 MB page cache keeps the indexes in memory.
+    public override string? BulkLoadSessionSql => "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;";
+
     public override string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns)
     {
         var updates = columns.Except(keyColumns).Select(c => $"{c} = excluded.{c}");
@@ -117,6 +145,19 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string SelectForUpdate(string columns, string table, string where) =>
         $"SELECT {columns} FROM {table} WHERE {where} FOR UPDATE";
+
+    // SHARE ROW EXCLUSIVE conflicts with itself and with ordinary writes to the table, not with reads:
+    // writers that derive a value from the current state (MAX + 1) run one at a time, and what they
+    // number becomes visible in commit order.
+    public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, string lockTable, CancellationToken cancellationToken = default)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"LOCK TABLE {lockTable} IN SHARE ROW EXCLUSIVE MODE";
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return transaction;
+    }
 
     public override string ClaimTableHint => "";
 

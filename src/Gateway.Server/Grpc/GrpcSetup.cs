@@ -4,6 +4,7 @@ using Gateway.Server.Sellers;
 using Gateway.Server.Enforcement;
 using Gateway.Server.Seizures;
 using Gateway.Server.Leads;
+using Gateway.Server.Ingest;
 using Gateway.Server.Shipments;
 
 namespace Gateway.Server.Grpc;

@@ -230,10 +230,9 @@ internal sealed class SeizureStore(Database database, EnforcementEvents enforcem
     /// <summary>
     /// A transaction that holds the write lock from its first statement: the status read, the
     /// idempotency check and the MAX + 1 of the event cursor must see no concurrent writer.
-    /// Microsoft.Data.Sqlite's default BeginTransaction is BEGIN IMMEDIATE (not deferred), which is
-    /// exactly that; PostgreSQL / SQL Server will need a table lock here (the ingest branch adds
-    /// SqlDialect.BeginWriteAsync for the same purpose — use it once merged).
+    /// On SQLite that is BEGIN IMMEDIATE; on PostgreSQL a lock on the seizures table (enforcement events
+    /// are only ever written inside a seizure transaction, so this also serialises their cursor).
     /// </summary>
-    private static async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        await connection.BeginTransactionAsync(cancellationToken);
+    private Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        database.Dialect.BeginWriteAsync(connection, "seizures", cancellationToken);
 }

@@ -1,16 +1,22 @@
 using System.Data.Common;
-using Dapper;
 using Gateway.Contracts.V1;
 using Gateway.Server.Data;
+using Gateway.Server.Ingest;
 
 namespace Gateway.Server.Shipments;
 
 /// <summary>
-/// Writes a shipment (row, goods lines, jurisdiction countries) inside the caller's transaction,
+/// Writes shipments (row, goods lines, jurisdiction countries) inside the caller's transaction,
 /// idempotent by shipment_id. Every write takes the next ingest sequence, so the scoring job —
 /// which reads past a watermark on it — sees new and changed shipments alike.
 /// </summary>
-internal sealed class ShipmentWriter(Database database, TimeProvider clock)
+/// <remarks>
+/// The sequence is read once per batch (MAX + 1) and incremented in memory. That is safe only because
+/// the transaction holds the write lock from its start (<see cref="SqlDialect.BeginWriteAsync"/>;
+/// Microsoft.Data.Sqlite's default BeginTransaction is BEGIN IMMEDIATE too): no other writer can read
+/// the same MAX, and sequences become visible in commit order, so a reader never sees a gap later filled.
+/// </remarks>
+internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IRecordWriter<Shipment>
 {
     private static readonly string[] ShipmentColumns =
     [
@@ -23,91 +29,127 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock)
         "declared_at", "shipped_at", "updated_at",
     ];
 
+    private static readonly string[] GoodsColumns =
+    [
+        "shipment_id", "line_no", "description", "hs_code", "quantity", "gross_mass_grams",
+        "value_minor", "currency", "country_of_origin", "brand", "listing_id",
+    ];
+
     private readonly string upsertShipment = database.Dialect.Upsert("shipments", ["shipment_id"], ShipmentColumns);
 
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public string LockTable => "shipments";
+
+    /// <summary>One shipment; for many, use a batch (it reads the sequence and prepares statements once).</summary>
     /// <returns>true when the shipment was new, false when it replaced an existing one.</returns>
     public async Task<bool> UpsertAsync(DbConnection connection, DbTransaction transaction, Shipment shipment, CancellationToken cancellationToken = default)
     {
-        var existed = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM shipments WHERE shipment_id = @id", new { id = shipment.ShipmentId }, transaction, cancellationToken: cancellationToken)) > 0;
-        var sequence = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COALESCE(MAX(ingest_seq), 0) + 1 FROM shipments", transaction: transaction, cancellationToken: cancellationToken));
-
-        var row = ToRow(shipment, sequence);
-        await connection.ExecuteAsync(new CommandDefinition(upsertShipment, row, transaction, cancellationToken: cancellationToken));
-
-        await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM shipment_goods WHERE shipment_id = @id; DELETE FROM shipment_countries WHERE shipment_id = @id;",
-            new { id = shipment.ShipmentId }, transaction, cancellationToken: cancellationToken));
-
-        var goods = shipment.Goods.Select((g, i) => new
-        {
-            ShipmentId = shipment.ShipmentId,
-            LineNo = i + 1,
-            g.Description,
-            g.HsCode,
-            g.Quantity,
-            g.GrossMassGrams,
-            ValueMinor = g.IntrinsicValue?.AmountMinor ?? 0,
-            Currency = g.IntrinsicValue?.Currency ?? "",
-            g.CountryOfOrigin,
-            g.Brand,
-            g.ListingId,
-        }).ToList();
-        if (goods.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO shipment_goods (shipment_id, line_no, description, hs_code, quantity, gross_mass_grams,
-                                            value_minor, currency, country_of_origin, brand, listing_id)
-                VALUES (@ShipmentId, @LineNo, @Description, @HsCode, @Quantity, @GrossMassGrams,
-                        @ValueMinor, @Currency, @CountryOfOrigin, @Brand, @ListingId)
-                """, goods, transaction, cancellationToken: cancellationToken));
-        }
-
-        var countries = new[] { shipment.DestinationCountry, shipment.OriginCountry }
-            .Concat(shipment.CountriesOfRouting)
-            .Where(c => c.Length == 2)
-            .Select(c => c.ToUpperInvariant())
-            .Distinct(StringComparer.Ordinal)
-            .Select(c => new { ShipmentId = shipment.ShipmentId, Country = c, IngestSeq = sequence })
-            .ToList();
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO shipment_countries (shipment_id, country, ingest_seq) VALUES (@ShipmentId, @Country, @IngestSeq)",
-            countries, transaction, cancellationToken: cancellationToken));
-        return !existed;
+        await using var batch = await BeginBatchAsync(connection, transaction, cancellationToken);
+        return await batch.UpsertAsync(shipment, cancellationToken);
     }
 
-    private ShipmentRow ToRow(Shipment s, long sequence) => new()
+    public async Task<IRecordBatch<Shipment>> BeginBatchAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken = default)
     {
-        ShipmentId = s.ShipmentId,
-        IngestSeq = sequence,
-        TrackingNumber = s.TrackingNumber,
-        Mrn = s.Mrn,
-        PlatformOrderId = s.PlatformOrderId,
-        SellerId = s.SellerId,
-        ConsignorName = s.Consignor?.Name ?? "",
-        ConsignorAddress = string.Join('\n', s.Consignor?.AddressLines ?? []),
-        ConsignorPostcode = s.Consignor?.Postcode ?? "",
-        ConsignorCity = s.Consignor?.City ?? "",
-        ConsignorCountry = s.Consignor?.Country ?? "",
-        ConsignorEmail = s.Consignor?.Email ?? "",
-        ConsignorPhone = s.Consignor?.Phone ?? "",
-        ConsignorEori = s.Consignor?.Eori ?? "",
-        ConsigneeName = s.Consignee?.Name ?? "",
-        ConsigneeAddress = string.Join('\n', s.Consignee?.AddressLines ?? []),
-        ConsigneePostcode = s.Consignee?.Postcode ?? "",
-        ConsigneeCity = s.Consignee?.City ?? "",
-        ConsigneeCountry = s.Consignee?.Country ?? "",
-        ConsigneeEmail = s.Consignee?.Email ?? "",
-        ConsigneePhone = s.Consignee?.Phone ?? "",
-        ConsigneeEori = s.Consignee?.Eori ?? "",
-        OriginCountry = s.OriginCountry.ToUpperInvariant(),
-        DestinationCountry = s.DestinationCountry.ToUpperInvariant(),
-        CountriesOfRouting = string.Join(',', s.CountriesOfRouting.Select(c => c.ToUpperInvariant())),
-        Carrier = s.Carrier,
-        TransportMode = s.TransportMode,
-        DeclaredAt = s.DeclaredAt?.ToDateTime() ?? clock.GetUtcNow().UtcDateTime,
-        ShippedAt = s.ShippedAt?.ToDateTime() ?? clock.GetUtcNow().UtcDateTime,
-        UpdatedAt = clock.GetUtcNow().UtcDateTime,
-    };
+        await using var max = new PreparedCommand(connection, transaction, "SELECT COALESCE(MAX(ingest_seq), 0) FROM shipments");
+        var last = Convert.ToInt64(await max.ScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        return new Batch(this, connection, transaction, last + 1);
+    }
+
+    private sealed class Batch(ShipmentWriter writer, DbConnection connection, DbTransaction transaction, long nextSequence) : IRecordBatch<Shipment>
+    {
+        private readonly PreparedCommand exists = new(connection, transaction, "SELECT 1 FROM shipments WHERE shipment_id = @ShipmentId", "ShipmentId");
+        private readonly PreparedCommand upsert = new(connection, transaction, writer.upsertShipment, ShipmentColumns.Select(SqlDialect.Parameter));
+        private readonly PreparedCommand deleteGoods = new(connection, transaction, "DELETE FROM shipment_goods WHERE shipment_id = @ShipmentId", "ShipmentId");
+        private readonly PreparedCommand deleteCountries = new(connection, transaction, "DELETE FROM shipment_countries WHERE shipment_id = @ShipmentId", "ShipmentId");
+        private readonly PreparedCommand insertGoods = new(connection, transaction,
+            $"INSERT INTO shipment_goods ({string.Join(", ", GoodsColumns)}) VALUES ({string.Join(", ", GoodsColumns.Select(SqlDialect.Parameter))})",
+            GoodsColumns.Select(SqlDialect.Parameter));
+        private readonly PreparedCommand insertCountry = new(connection, transaction,
+            "INSERT INTO shipment_countries (shipment_id, country, ingest_seq) VALUES (@ShipmentId, @Country, @IngestSeq)",
+            "ShipmentId", "Country", "IngestSeq");
+        private readonly HashSet<string> countries = new(StringComparer.Ordinal);
+
+        public async Task<bool> UpsertAsync(Shipment s, CancellationToken cancellationToken = default)
+        {
+            var id = s.ShipmentId;
+            var existed = await exists.Set("ShipmentId", id).ScalarAsync(cancellationToken) is not null;
+            var sequence = nextSequence++;
+            var now = writer.Now;
+
+            BindParty(upsert, "Consignor", s.Consignor);
+            BindParty(upsert, "Consignee", s.Consignee);
+            await upsert
+                .Set("ShipmentId", id)
+                .Set("IngestSeq", sequence)
+                .Set("TrackingNumber", s.TrackingNumber)
+                .Set("Mrn", s.Mrn)
+                .Set("PlatformOrderId", s.PlatformOrderId)
+                .Set("SellerId", s.SellerId)
+                .Set("OriginCountry", s.OriginCountry.ToUpperInvariant())
+                .Set("DestinationCountry", s.DestinationCountry.ToUpperInvariant())
+                .Set("CountriesOfRouting", string.Join(',', s.CountriesOfRouting.Select(c => c.ToUpperInvariant())))
+                .Set("Carrier", s.Carrier)
+                .Set("TransportMode", s.TransportMode)
+                .Set("DeclaredAt", s.DeclaredAt?.ToDateTime() ?? now)
+                .Set("ShippedAt", s.ShippedAt?.ToDateTime() ?? now)
+                .Set("UpdatedAt", now)
+                .ExecuteAsync(cancellationToken);
+
+            if (existed)
+            {
+                // Goods and countries are replaced as a whole: the platform's record is the truth.
+                await deleteGoods.Set("ShipmentId", id).ExecuteAsync(cancellationToken);
+                await deleteCountries.Set("ShipmentId", id).ExecuteAsync(cancellationToken);
+            }
+
+            var line = 0;
+            foreach (var g in s.Goods)
+            {
+                await insertGoods
+                    .Set("ShipmentId", id)
+                    .Set("LineNo", ++line)
+                    .Set("Description", g.Description)
+                    .Set("HsCode", g.HsCode)
+                    .Set("Quantity", g.Quantity)
+                    .Set("GrossMassGrams", g.GrossMassGrams)
+                    .Set("ValueMinor", g.IntrinsicValue?.AmountMinor ?? 0)
+                    .Set("Currency", g.IntrinsicValue?.Currency ?? "")
+                    .Set("CountryOfOrigin", g.CountryOfOrigin)
+                    .Set("Brand", g.Brand)
+                    .Set("ListingId", g.ListingId)
+                    .ExecuteAsync(cancellationToken);
+            }
+
+            // Destination, origin and routing countries: what puts the shipment in a jurisdiction.
+            countries.Clear();
+            foreach (var c in s.CountriesOfRouting.Prepend(s.OriginCountry).Prepend(s.DestinationCountry))
+            {
+                if (c.Length == 2 && countries.Add(c.ToUpperInvariant()))
+                {
+                    await insertCountry.Set("ShipmentId", id).Set("Country", c.ToUpperInvariant()).Set("IngestSeq", sequence).ExecuteAsync(cancellationToken);
+                }
+            }
+
+            return !existed;
+        }
+
+        private static void BindParty(PreparedCommand command, string prefix, Party? p) => command
+            .Set(prefix + "Name", p?.Name ?? "")
+            .Set(prefix + "Address", string.Join('\n', p?.AddressLines ?? []))
+            .Set(prefix + "Postcode", p?.Postcode ?? "")
+            .Set(prefix + "City", p?.City ?? "")
+            .Set(prefix + "Country", p?.Country ?? "")
+            .Set(prefix + "Email", p?.Email ?? "")
+            .Set(prefix + "Phone", p?.Phone ?? "")
+            .Set(prefix + "Eori", p?.Eori ?? "");
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var command in new[] { exists, upsert, deleteGoods, deleteCountries, insertGoods, insertCountry })
+            {
+                await command.DisposeAsync();
+            }
+        }
+    }
 }

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Gateway.Client;
+using Gateway.Contracts.V1;
+using Gateway.Server.Admin;
+using Gateway.Server.Pki;
+using Gateway.Server.Seed;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Benchmarks;
+
+/// <summary>
+/// Ingest throughput through the real gRPC IngestService: a gateway on loopback with mutual TLS and
+/// a fresh SQLite file, the platform client streaming synthetic shipments.
+/// `ingest [--shipments N] [--sellers N] [--streams K]` — K concurrent UpsertShipments streams.
+/// </summary>
+internal static class IngestBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var shipments = Option(args, "--shipments", 100_000);
+        var sellerCount = Option(args, "--sellers", 2000);
+        var streams = Option(args, "--streams", 1);
+        var root = Path.Combine(Path.GetTempPath(), "gateway-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var pki = Path.Combine(root, "pki");
+        DevPki.Create(pki);
+        var port = FreePort();
+        string[] settings =
+        [
+            $"--Gateway:Listen:Port={port}", $"--Gateway:Listen:AdminPort={FreePort()}",
+            $"--Gateway:Tls:ServerCertificate={pki}/server.crt", $"--Gateway:Tls:ServerKey={pki}/server.key", $"--Gateway:Tls:ClientCaBundle={pki}/ca.crt",
+            $"--Gateway:Auth:Issuer=https://localhost:{port}/",
+            $"--Gateway:Auth:SigningCertificate={pki}/token-signing.crt", $"--Gateway:Auth:SigningKey={pki}/token-signing.key",
+            $"--Gateway:Auth:EncryptionCertificate={pki}/token-encryption.crt", $"--Gateway:Auth:EncryptionKey={pki}/token-encryption.key",
+            $"--Gateway:Storage:ConnectionString=Data Source={root}/gateway.db", $"--Gateway:Dev:PkiDirectory={pki}", "--Gateway:Dev:BootstrapOnFirstRun=true",
+        ];
+        await using var app = GatewayApp.Build(settings, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        await app.PrepareDatabaseAsync();
+        await app.StartAsync();
+        try
+        {
+            var market = new SyntheticMarketplace(seed: 1, sellerCount);
+            var records = market.Shipments(shipments).ToList();
+            using var platform = GatewayConnection.FromPem(new Uri($"https://localhost:{port}/"),
+                Path.Combine(pki, "platform.crt"), Path.Combine(pki, "platform.key"), Path.Combine(pki, "ca.crt"), "platform");
+            using var channel = platform.CreateChannel();
+            var client = new IngestService.IngestServiceClient(channel);
+            await Send(client.UpsertSellers(), market.Sellers.Select(s => s.Seller));
+            await Send(client.UpsertListings(), market.Listings.Select(l => l.Listing));
+
+            foreach (var pass in new[] { "insert", "update" })
+            {
+                var clock = Stopwatch.StartNew();
+                var slices = Enumerable.Range(0, streams).Select(k => records.Where((_, i) => i % streams == k)).ToList();
+                var summaries = await Task.WhenAll(slices.Select(slice => Send(client.UpsertShipments(), slice)));
+                var seconds = clock.Elapsed.TotalSeconds;
+                var inserted = summaries.Sum(s => s.Inserted);
+                var updated = summaries.Sum(s => s.Updated);
+                var rejected = summaries.Sum(s => s.Rejected);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"ingest {pass}: {shipments} shipments over {streams} stream(s) in {seconds:F1} s = {shipments / seconds:F0} shipments/s (inserted {inserted}, updated {updated}, rejected {rejected})"));
+            }
+
+            return 0;
+        }
+        finally
+        {
+            await app.StopAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static async Task<IngestSummary> Send<T>(AsyncClientStreamingCall<T, IngestSummary> call, IEnumerable<T> records)
+    {
+        foreach (var record in records)
+        {
+            await call.RequestStream.WriteAsync(record);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        return await call;
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,259 @@
+using Dapper;
+using Gateway.Contracts.V1;
+using Gateway.Server.Data;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.IntegrationTests;
+
+/// <summary>
+/// IngestService end to end as the platform (ingest:write) over real mTLS: partial acceptance with
+/// per-record reasons, idempotent re-sends, the scope check, the ingest sequence under concurrent
+/// streams, and brands with reference prices.
+/// </summary>
+public sealed class IngestTests(GatewayServer gateway) : IClassFixture<GatewayServer>
+{
+    private static readonly DateTime Declared = new(2026, 11, 10, 9, 0, 0, DateTimeKind.Utc);
+
+    internal static Seller Seller(string id) => new()
+    {
+        SellerId = id, LegalName = $"{id} Trading Co., Ltd.", TradingName = id, Country = "CN",
+        Status = SellerStatus.Active, VerificationStatus = "VERIFIED",
+        AccountCreatedAt = Timestamp.FromDateTime(Declared.AddYears(-1)), PayoutAccountMasked = "CN** **** 0001",
+    };
+
+    internal static Shipment Parcel(string id, string sellerId, string destination = "FR", long valueMinor = 1500) => new()
+    {
+        ShipmentId = id, TrackingNumber = "LX" + id, SellerId = sellerId, PlatformOrderId = "ORD-" + id,
+        Consignor = new Party { Name = "Sender", Country = "CN" },
+        Consignee = new Party { Name = "Recipient " + id, City = "Paris", Country = destination },
+        OriginCountry = "CN", DestinationCountry = destination, CountriesOfRouting = { "BE" }, Carrier = "China Post", TransportMode = "AIR",
+        DeclaredAt = Timestamp.FromDateTime(Declared), ShippedAt = Timestamp.FromDateTime(Declared.AddDays(-2)),
+        Goods =
+        {
+            new GoodsItem
+            {
+                Description = "sneakers", HsCode = "640411", Quantity = 1, GrossMassGrams = 800,
+                IntrinsicValue = new Money { AmountMinor = valueMinor, Currency = "EUR" }, CountryOfOrigin = "CN", Brand = "Nike",
+            },
+            new GoodsItem
+            {
+                Description = "socks", HsCode = "6115950000", Quantity = 3, GrossMassGrams = 120,
+                IntrinsicValue = new Money { AmountMinor = 300, Currency = "EUR" }, CountryOfOrigin = "CN",
+            },
+        },
+    };
+
+    private static async Task<IngestSummary> Send<T>(AsyncClientStreamingCall<T, IngestSummary> call, IEnumerable<T> records)
+    {
+        foreach (var record in records)
+        {
+            await call.RequestStream.WriteAsync(record);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        return await call;
+    }
+
+    private IngestService.IngestServiceClient Platform(out IDisposable scope)
+    {
+        var connection = gateway.Connect("platform");
+        var channel = connection.CreateChannel();
+        scope = new Disposables(channel, connection);
+        return new IngestService.IngestServiceClient(channel);
+    }
+
+    private async Task<long> Scalar(string sql, object? args = null)
+    {
+        await using var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync();
+        return await connection.ExecuteScalarAsync<long>(sql, args);
+    }
+
+    [Fact]
+    public async Task A_stream_with_invalid_records_keeps_the_valid_ones_and_reports_each_rejection()
+    {
+        var client = Platform(out var scope);
+        using var _ = scope;
+        var sellers = await Send(client.UpsertSellers(), [Seller("SEL-IT-A"), Seller("SEL-IT-B")]);
+        Assert.Equal((2L, 2L, 0L), (sellers.Received, sellers.Inserted, sellers.Rejected));
+
+        var lowerCase = Parcel("SHP-IT-BAD-1", "SEL-IT-A", destination: "fr");
+        var badHs = Parcel("SHP-IT-BAD-2", "SEL-IT-A");
+        badHs.Goods[1].HsCode = "61159";
+        var unknownSeller = Parcel("SHP-IT-BAD-3", "SEL-NOBODY");
+        var negative = Parcel("SHP-IT-BAD-4", "SEL-IT-B");
+        negative.Goods[0].Quantity = -1;
+        var undated = Parcel("SHP-IT-BAD-5", "SEL-IT-B");
+        undated.DeclaredAt = null;
+        var noId = Parcel("", "SEL-IT-B");
+        Shipment[] stream =
+        [
+            Parcel("SHP-IT-OK-1", "SEL-IT-A"), lowerCase, Parcel("SHP-IT-OK-2", "SEL-IT-B"), badHs, unknownSeller,
+            Parcel("SHP-IT-OK-3", "SEL-IT-A", "DE"), negative, undated, noId, Parcel("SHP-IT-OK-4", "SEL-IT-B"),
+        ];
+
+        var summary = await Send(client.UpsertShipments(), stream);
+
+        Assert.Equal(10, summary.Received);
+        Assert.Equal(4, summary.Inserted);
+        Assert.Equal(0, summary.Updated);
+        Assert.Equal(6, summary.Rejected);
+        var rejections = summary.Rejections.ToDictionary(r => r.Index);
+        Assert.Equal([1L, 3, 4, 6, 7, 8], rejections.Keys.Order());
+        Assert.Equal("SHP-IT-BAD-1", rejections[1].Id);
+        Assert.Contains("destination_country: not an ISO 3166-1 alpha-2 code", rejections[1].Reason, StringComparison.Ordinal);
+        Assert.Contains("consignee.country", rejections[1].Reason, StringComparison.Ordinal);
+        Assert.Equal("goods[1].hs_code: must be 6 to 10 digits", rejections[3].Reason);
+        Assert.Equal("SHP-IT-BAD-3", rejections[4].Id);
+        Assert.Contains("unknown seller \"SEL-NOBODY\"", rejections[4].Reason, StringComparison.Ordinal);
+        Assert.Equal("goods[0].quantity: must not be negative", rejections[6].Reason);
+        Assert.Equal("declared_at: required", rejections[7].Reason);
+        Assert.Equal(("", "shipment_id: required"), (rejections[8].Id, rejections[8].Reason));
+
+        Assert.Equal(4, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id LIKE 'SHP-IT-OK-%'"));
+        Assert.Equal(0, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id LIKE 'SHP-IT-BAD-%'"));
+        Assert.Equal(8, await Scalar("SELECT COUNT(*) FROM shipment_goods WHERE shipment_id LIKE 'SHP-IT-OK-%'"));
+
+        // And an agency sees the ingested parcel, goods, route and all.
+        using var fr = gateway.Connect("fr-customs");
+        using var channel = fr.CreateChannel();
+        var seen = await new ShipmentService.ShipmentServiceClient(channel).GetShipmentAsync(
+            new GetShipmentRequest { Context = Calls.Context(), ShipmentId = "SHP-IT-OK-2" });
+        Assert.Equal(2, seen.Goods.Count);
+        Assert.Equal(["BE"], seen.CountriesOfRouting);
+    }
+
+    [Fact]
+    public async Task Re_sending_a_stream_updates_and_never_duplicates()
+    {
+        var client = Platform(out var scope);
+        using var _ = scope;
+        await Send(client.UpsertSellers(), [Seller("SEL-IT-R")]);
+        var parcels = Enumerable.Range(1, 30).Select(i => Parcel($"SHP-IT-R-{i:D2}", "SEL-IT-R")).ToList();
+        var listings = Enumerable.Range(1, 5).Select(i => new Listing
+        {
+            ListingId = $"LST-IT-R-{i}", SellerId = "SEL-IT-R", Title = "Running shoes, unbranded", Url = "https://marketplace.example/l/" + i,
+            Category = "footwear", Price = new Money { AmountMinor = 2999, Currency = "EUR" },
+        }).ToList();
+
+        var first = await Send(client.UpsertShipments(), parcels);
+        var firstListings = await Send(client.UpsertListings(), listings);
+        var counts = await Counts();
+
+        parcels[0].Goods.RemoveAt(1);
+        parcels[0].Consignee.Name = "Changed Name";
+        var again = await Send(client.UpsertShipments(), parcels);
+        var againListings = await Send(client.UpsertListings(), listings);
+        var sellersAgain = await Send(client.UpsertSellers(), [Seller("SEL-IT-R")]);
+
+        Assert.Equal((30L, 0L), (first.Inserted, first.Updated));
+        Assert.Equal((0L, 30L, 0L), (again.Inserted, again.Updated, again.Rejected));
+        Assert.Equal((5L, 0L), (firstListings.Inserted, firstListings.Updated));
+        Assert.Equal((0L, 5L), (againListings.Inserted, againListings.Updated));
+        Assert.Equal((0L, 1L), (sellersAgain.Inserted, sellersAgain.Updated));
+        var after = await Counts();
+        Assert.Equal(counts with { Goods = counts.Goods - 1 }, after);
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipment_goods WHERE shipment_id = 'SHP-IT-R-01'"));
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-R-01' AND consignee_name = 'Changed Name'"));
+
+        async Task<(long Shipments, long Goods, long Countries, long Listings)> Counts() => (
+            await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id LIKE 'SHP-IT-R-%'"),
+            await Scalar("SELECT COUNT(*) FROM shipment_goods WHERE shipment_id LIKE 'SHP-IT-R-%'"),
+            await Scalar("SELECT COUNT(*) FROM shipment_countries WHERE shipment_id LIKE 'SHP-IT-R-%'"),
+            await Scalar("SELECT COUNT(*) FROM listings WHERE listing_id LIKE 'LST-IT-R-%'"));
+    }
+
+    [Fact]
+    public async Task An_agency_cannot_ingest()
+    {
+        using var fr = gateway.Connect("fr-customs");
+        using var channel = fr.CreateChannel();
+        var client = new IngestService.IngestServiceClient(channel);
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => Send(client.UpsertSellers(), [Seller("SEL-IT-FR")]));
+
+        Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+        Assert.Equal(0, await Scalar("SELECT COUNT(*) FROM sellers WHERE seller_id = 'SEL-IT-FR'"));
+    }
+
+    [Fact]
+    public async Task The_ingest_sequence_strictly_increases_across_concurrent_streams_and_updates()
+    {
+        var client = Platform(out var scope);
+        using var _ = scope;
+        await Send(client.UpsertSellers(), [Seller("SEL-IT-S")]);
+        var before = await Scalar("SELECT COALESCE(MAX(ingest_seq), 0) FROM shipments");
+
+        // Two streams at once, each several batches long, so their transactions interleave.
+        var a = Enumerable.Range(0, 1200).Select(i => Parcel($"SHP-IT-SA-{i:D4}", "SEL-IT-S")).ToList();
+        var b = Enumerable.Range(0, 1200).Select(i => Parcel($"SHP-IT-SB-{i:D4}", "SEL-IT-S", "DE")).ToList();
+        var results = await Task.WhenAll(Send(client.UpsertShipments(), a), Send(client.UpsertShipments(), b));
+        Assert.All(results, r => Assert.Equal((1200L, 1200L), (r.Received, r.Inserted)));
+
+        await using var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync();
+        var rows = (await connection.QueryAsync<(string Id, long Seq)>(
+            "SELECT shipment_id, ingest_seq FROM shipments WHERE shipment_id LIKE 'SHP-IT-S_-%'")).ToList();
+        Assert.Equal(2400, rows.Count);
+        Assert.Equal(2400, rows.Select(r => r.Seq).Distinct().Count());
+        Assert.All(rows, r => Assert.True(r.Seq > before));
+        foreach (var prefix in new[] { "SHP-IT-SA-", "SHP-IT-SB-" })
+        {
+            // Within one stream, later records get later sequences.
+            var ordered = rows.Where(r => r.Id.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(r => r.Id, StringComparer.Ordinal).Select(r => r.Seq).ToList();
+            Assert.Equal(ordered.Order(), ordered);
+        }
+
+        // The jurisdiction index carries the same sequence as its shipment.
+        Assert.Equal(0, await Scalar("""
+            SELECT COUNT(*) FROM shipment_countries c JOIN shipments s ON s.shipment_id = c.shipment_id
+            WHERE c.ingest_seq <> s.ingest_seq
+            """));
+
+        // An update takes a new, higher sequence: the scoring job sees changed shipments too.
+        var max = rows.Max(r => r.Seq);
+        await Send(client.UpsertShipments(), [a[0]]);
+        Assert.Equal(max + 1, await Scalar("SELECT ingest_seq FROM shipments WHERE shipment_id = 'SHP-IT-SA-0000'"));
+    }
+
+    [Fact]
+    public async Task Brands_are_stored_with_aliases_and_reference_prices_replaced_as_a_whole()
+    {
+        var client = Platform(out var scope);
+        using var _ = scope;
+        static ReferencePrice Range(string category, long min, long max) => new()
+        {
+            Category = category, Min = new Money { AmountMinor = min, Currency = "EUR" }, Max = new Money { AmountMinor = max, Currency = "EUR" },
+        };
+        var brand = new Brand { BrandId = "BR-IT-GUCCI", Name = "Gucci", Aliases = { "Guci", "Gucchi", "GG" }, ReferencePrices = { Range("handbags", 90000, 450000), Range("footwear", 45000, 120000) } };
+        var inverted = new Brand { BrandId = "BR-IT-BAD", Name = "Bad", ReferencePrices = { Range("watches", 5000, 100) } };
+
+        var summary = await Send(client.UpsertBrands(), [brand, inverted]);
+
+        Assert.Equal((2L, 1L, 1L), (summary.Received, summary.Inserted, summary.Rejected));
+        Assert.Equal("reference_prices[0].max: must not be below min", Assert.Single(summary.Rejections).Reason);
+        await using (var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync())
+        {
+            Assert.Equal("Guci\nGucchi\nGG", await connection.ExecuteScalarAsync<string>("SELECT aliases FROM brands WHERE brand_id = 'BR-IT-GUCCI'"));
+            var prices = (await connection.QueryAsync<(string Category, long Min, long Max, string Currency)>(
+                "SELECT category, min_minor, max_minor, currency FROM brand_reference_prices WHERE brand_id = 'BR-IT-GUCCI' ORDER BY category")).ToList();
+            Assert.Equal([("footwear", 45000L, 120000L, "EUR"), ("handbags", 90000L, 450000L, "EUR")], prices);
+        }
+
+        brand.ReferencePrices.RemoveAt(1);
+        var again = await Send(client.UpsertBrands(), [brand]);
+        Assert.Equal((0L, 1L), (again.Inserted, again.Updated));
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM brand_reference_prices WHERE brand_id = 'BR-IT-GUCCI'"));
+    }
+
+    private sealed class Disposables(params IDisposable[] items) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var item in items)
+            {
+                item.Dispose();
+            }
+        }
+    }
+}
