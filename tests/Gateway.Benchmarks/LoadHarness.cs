@@ -28,6 +28,8 @@ internal static partial class LoadHarness
         var connections = IntArg(args, "--connections", 10);
         var streams = IntArg(args, "--streams", 5);
         var database = args.SkipWhile(a => a != "--database").Skip(1).FirstOrDefault();
+        // Extra gateway settings, e.g. --gateway-setting Gateway:Audit:Enabled=false (repeatable).
+        var settings = args.Select((a, i) => (a, i)).Where(p => p.a == "--gateway-setting" && p.i + 1 < args.Length).Select(p => "--" + args[p.i + 1]).ToArray();
         foreach (var tool in new[] { "h2load", "haproxy", "nghttp" })
         {
             if (!File.Exists("/usr/bin/" + tool) && !File.Exists("/usr/sbin/" + tool))
@@ -50,13 +52,13 @@ internal static partial class LoadHarness
         int gatewayPort = FreePort(), adminPort = FreePort(), baselinePort = FreePort(), gatewayShim = FreePort(), baselineShim = FreePort();
         var started = Stopwatch.StartNew();
         using var cleanup = new ChildProcesses();
-        var gateway = cleanup.Add(StartSelf("gateway-server",
+        var gateway = cleanup.Add(StartSelf("gateway-server", [
             $"--Gateway:Listen:Port={gatewayPort}", $"--Gateway:Listen:AdminPort={adminPort}",
             $"--Gateway:Tls:ServerCertificate={pki}/server.crt", $"--Gateway:Tls:ServerKey={pki}/server.key",
             $"--Gateway:Tls:ClientCaBundle={pki}/ca.crt", $"--Gateway:Auth:Issuer=https://localhost:{gatewayPort}/",
             $"--Gateway:Auth:SigningCertificate={pki}/token-signing.crt", $"--Gateway:Auth:SigningKey={pki}/token-signing.key",
             $"--Gateway:Auth:EncryptionCertificate={pki}/token-encryption.crt", $"--Gateway:Auth:EncryptionKey={pki}/token-encryption.key",
-            $"--Gateway:Storage:ConnectionString=Data Source={work}/gateway.db", $"--Gateway:Dev:PkiDirectory={pki}"));
+            $"--Gateway:Storage:ConnectionString=Data Source={work}/gateway.db", $"--Gateway:Dev:PkiDirectory={pki}", .. settings]));
         var baseline = cleanup.Add(StartSelf("baseline-server", "--port", baselinePort.ToString(CultureInfo.InvariantCulture), "--pki", pki));
 
         var address = new Uri($"https://localhost:{gatewayPort}/");
@@ -100,7 +102,7 @@ internal static partial class LoadHarness
 
         var gatewayFrame = Frame(Path.Combine(work, "get-shipment.bin"), request);
         var baselineFrame = Frame(Path.Combine(work, "health.bin"), new HealthCheckRequest());
-        var gatewayTarget = new Target("gateway GetShipment (audited, mTLS, token)", $"http://127.0.0.1:{gatewayShim}/gateway.v1.ShipmentService/GetShipment", gatewayFrame, token, gateway);
+        var gatewayTarget = new Target($"gateway GetShipment (mTLS, token{(settings.Length > 0 ? ", " + string.Join(' ', settings) : ", audited")})", $"http://127.0.0.1:{gatewayShim}/gateway.v1.ShipmentService/GetShipment", gatewayFrame, token, gateway);
         var baselineTarget = new Target("bare grpc-dotnet unary (mTLS)", $"http://127.0.0.1:{baselineShim}/grpc.health.v1.Health/Check", baselineFrame, null, baseline);
 
         foreach (var target in new[] { gatewayTarget, baselineTarget })
