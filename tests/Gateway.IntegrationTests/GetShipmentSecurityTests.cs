@@ -79,7 +79,10 @@ public sealed class GetShipmentSecurityTests(GatewayServer gateway) : IClassFixt
 
         var e = await Assert.ThrowsAsync<RpcException>(() => Shipments(channel).GetShipmentAsync(Calls.ByTracking(ToFrance)).ResponseAsync);
 
-        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        // Under TLS 1.3 the client completes its side of the handshake before the server's refusal
+        // arrives, so the failure surfaces as a transport error: UNAVAILABLE, or INTERNAL when the
+        // connection dies under the first HTTP/2 frames. Either way no data; the server log says why.
+        Assert.Contains(e.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
         Assert.True(await gateway.EventuallyLoggedAsync("no client certificate presented"), "the refusal is logged with its reason");
     }
 

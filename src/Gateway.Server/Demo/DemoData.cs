@@ -15,7 +15,7 @@ namespace Gateway.Server.Demo;
 /// the dev PKI (French and German customs with different jurisdictions and data subsets, the
 /// platform, an oversight body) and a handful of sellers, listings and shipments.
 /// </summary>
-internal sealed class DemoData(Database database, AgencyStore agencies, SellerWriter sellers, ListingWriter listings, ShipmentWriter shipments)
+internal sealed class DemoData(Database database, AgencyStore agencies, Brands.BrandWriter brands, SellerWriter sellers, ListingWriter listings, ShipmentWriter shipments)
 {
     public static readonly string[] AgencyScopes =
         [Scopes.ShipmentsRead, Scopes.SellersRead, Scopes.SeizuresWrite, Scopes.SeizuresRead, Scopes.LeadsRead];
@@ -55,6 +55,25 @@ internal sealed class DemoData(Database database, AgencyStore agencies, SellerWr
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // One brand with a reference price, so the risk engine has something to compare the demo's
+        // 7 € "Gucci" bag with: the first scoring run then produces a lead for fr-customs.
+        await using (var brandBatch = await brands.BeginBatchAsync(connection, transaction, cancellationToken))
+        {
+            await brandBatch.UpsertAsync(new Brand
+            {
+                BrandId = "BR-GUCCI", Name = "Gucci", Aliases = { "GG", "Guci", "Gucchi" },
+                ReferencePrices =
+                {
+                    new ReferencePrice
+                    {
+                        Category = "handbags",
+                        Min = new Money { AmountMinor = 90000, Currency = "EUR" },
+                        Max = new Money { AmountMinor = 450000, Currency = "EUR" },
+                    },
+                },
+            }, cancellationToken);
+        }
+
         foreach (var seller in Sellers())
         {
             await sellers.UpsertAsync(connection, transaction, seller, cancellationToken);
