@@ -45,12 +45,14 @@ internal static class GatewayApp
             .AddIngest()
             .AddRetention(builder.Configuration)
             .AddGatewayTelemetry(builder.Configuration)
+            .AddAdminCredential(builder.Configuration)
             .AddGatewayHealth();
 
         var app = builder.Build();
         app.UseAdminPortSeparation();
         app.UseGatewayTelemetry();
         app.UseGatewayAudit();
+        app.UseAdminCredential();
         app.UseGatewayJobsDashboard();
         app.UseAuthentication();
         app.UseAuthorization();
