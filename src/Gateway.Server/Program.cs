@@ -11,6 +11,8 @@ using Gateway.Server.Jobs;
 using Gateway.Server.Leads;
 using Gateway.Server.Ingest;
 using Gateway.Server.Shipments;
+using Gateway.Server.Telemetry;
+using Gateway.Server.Retention;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 // `gateway [serve] | migrate | pki init | agencies add|list|suspend|resume|set-receiver | audit verify` (Admin/GatewayCli.cs).
@@ -41,11 +43,16 @@ internal static class GatewayApp
             .AddLeads(builder.Configuration)
             .AddGatewayJobs(builder.Configuration)
             .AddIngest()
+            .AddRetention(builder.Configuration)
+            .AddGatewayTelemetry(builder.Configuration)
+            .AddAdminCredential(builder.Configuration)
             .AddGatewayHealth();
 
         var app = builder.Build();
         app.UseAdminPortSeparation();
+        app.UseGatewayTelemetry();
         app.UseGatewayAudit();
+        app.UseAdminCredential();
         app.UseGatewayJobsDashboard();
         app.UseAuthentication();
         app.UseAuthorization();

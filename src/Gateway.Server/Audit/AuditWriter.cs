@@ -57,6 +57,7 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
             try
             {
                 var head = await CommitAsync(batch);
+                Telemetry.GatewayMetrics.AuditBatchSize.Record(batch.Count(p => p.Record is not null));
                 foreach (var pending in batch)
                 {
                     pending.Done.TrySetResult(pending.Sequence);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Gateway.Server.Telemetry;
 using Hangfire;
 
 namespace Gateway.Server.Jobs;
@@ -22,7 +24,27 @@ internal sealed partial class GatewayJobRunner(IEnumerable<GatewayJob> jobs, ISe
             return;
         }
 
-        await job.Run(services, cancellationToken);
+        // Outcome metrics (and a span) per run: Hangfire's own history is in memory on SQLite and lost on restart.
+        using var activity = GatewayMetrics.Activities.StartActivity("job " + name);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "failed";
+        try
+        {
+            await job.Run(services, cancellationToken);
+            outcome = "succeeded";
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            outcome = "cancelled";
+            throw;
+        }
+        finally
+        {
+            var tags = new TagList { { "job", name }, { "outcome", outcome } };
+            GatewayMetrics.JobRuns.Add(1, tags);
+            GatewayMetrics.JobDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+            activity?.SetTag("outcome", outcome);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recurring job {Name} is not registered in this build; skipped")]

@@ -55,6 +55,7 @@ internal static class JobsSetup
     public static WebApplication UseGatewayJobsDashboard(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<HangfireOptions>>().Value;
+        var credential = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.CredentialConfigured;
         if (!options.DashboardEnabled)
         {
             return app;
@@ -64,8 +65,9 @@ internal static class JobsSetup
         {
             DashboardTitle = "Gateway jobs",
             // The admin port binds loopback by default; this filter still holds if AdminAddress is widened,
-            // unless the operator explicitly puts the dashboard behind their own access control.
-            Authorization = options.DashboardAllowRemote ? [] : [new LocalRequestsOnlyAuthorizationFilter()],
+            // unless an admin credential guards the dashboard (Hosting/AdminCredential.cs, checked before
+            // this) or the operator explicitly puts it behind their own access control.
+            Authorization = credential || options.DashboardAllowRemote ? [] : [new LocalRequestsOnlyAuthorizationFilter()],
             DisplayStorageConnectionString = false,
             AppPath = null,
         });

@@ -92,6 +92,8 @@ internal sealed partial class ScoreShipmentsJob(Database database, IOptions<Risk
         }
 
         var result = new ScoringRunResult(batches, scored, leads, lost, watermark, stopwatch.Elapsed);
+        Telemetry.GatewayMetrics.ShipmentsScored.Add(scored);
+        Telemetry.GatewayMetrics.LeadsCreated.Add(leads);
         LogRun(logger, result.ShipmentsScored, result.LeadsCreated, result.Batches, result.Watermark, result.Elapsed.TotalMilliseconds);
         return result;
     }
