@@ -246,7 +246,13 @@ public sealed class AuditTests(GatewayServer gateway) : IClassFixture<GatewaySer
         var before = (await Store.ReadHeadAsync()).Sequence;
 
         // Triggers that abort every audit write: unlike chmod, they also stop a process running as root.
-        await ExecuteOnLiveDatabase(gateway.Provider == "postgres"
+        await ExecuteOnLiveDatabase(gateway.Provider == "sqlserver"
+            ? """
+              CREATE TRIGGER audit_test_unwritable_log ON audit_log INSTEAD OF INSERT AS BEGIN THROW 50000, 'audit store unwritable (test)', 1; END
+              GO
+              CREATE TRIGGER audit_test_unwritable_head ON audit_chain_head INSTEAD OF UPDATE AS BEGIN THROW 50000, 'audit store unwritable (test)', 1; END
+              """
+            : gateway.Provider == "postgres"
             ? """
               CREATE FUNCTION audit_test_unwritable() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit store unwritable (test)'; END $$ LANGUAGE plpgsql;
               CREATE TRIGGER audit_test_unwritable_log BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_test_unwritable();
@@ -281,7 +287,9 @@ public sealed class AuditTests(GatewayServer gateway) : IClassFixture<GatewaySer
         }
         finally
         {
-            await ExecuteOnLiveDatabase(gateway.Provider == "postgres"
+            await ExecuteOnLiveDatabase(gateway.Provider == "sqlserver"
+                ? "DROP TRIGGER audit_test_unwritable_log; DROP TRIGGER audit_test_unwritable_head;"
+                : gateway.Provider == "postgres"
                 ? "DROP TRIGGER audit_test_unwritable_log ON audit_log; DROP TRIGGER audit_test_unwritable_head ON audit_chain_head;"
                 : "DROP TRIGGER audit_test_unwritable_log; DROP TRIGGER audit_test_unwritable_head;");
         }
@@ -400,6 +408,20 @@ public sealed class AuditTests(GatewayServer gateway) : IClassFixture<GatewaySer
 
     private async Task ExecuteOnLiveDatabase(string sql)
     {
+        if (gateway.Provider == "sqlserver")
+        {
+            // CREATE TRIGGER must be alone in its batch: "GO" lines separate batches, as in sqlcmd.
+            await using var sqlServer = await gateway.Services.GetRequiredService<Database>().OpenAsync();
+            foreach (var batch in sql.Split("\nGO\n", StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                await using var batchCommand = sqlServer.CreateCommand();
+                batchCommand.CommandText = batch;
+                await batchCommand.ExecuteNonQueryAsync();
+            }
+
+            return;
+        }
+
         if (gateway.Provider == "postgres")
         {
             await using var pg = new Npgsql.NpgsqlConnection(gateway.ConnectionString);

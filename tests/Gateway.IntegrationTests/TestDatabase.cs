@@ -1,3 +1,4 @@
+using Microsoft.Data.SqlClient;
 using Npgsql;
 
 namespace Gateway.IntegrationTests;
@@ -6,7 +7,9 @@ namespace Gateway.IntegrationTests;
 /// Which engine the integration suite runs on. SQLite (a file in the fixture's temp folder) unless
 /// GATEWAY_TEST_PROVIDER=postgres, in which case every fixture gets a fresh database on the server
 /// named by GATEWAY_TEST_POSTGRES (default: postgres/postgres on 127.0.0.1), dropped afterwards.
-/// .ci/run runs the suite both ways.
+/// .ci/run runs the suite both ways. GATEWAY_TEST_PROVIDER=sqlserver runs it on the SQL Server named by
+/// GATEWAY_TEST_SQLSERVER (a connection string with the right to CREATE DATABASE; see docs/deployment.md),
+/// again with a fresh database per fixture.
 /// </summary>
 internal static class TestDatabase
 {
@@ -30,9 +33,20 @@ internal static class TestDatabase
         }
     });
 
+    public static string SqlServerAdmin =>
+        Environment.GetEnvironmentVariable("GATEWAY_TEST_SQLSERVER") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                "GATEWAY_TEST_PROVIDER=sqlserver needs GATEWAY_TEST_SQLSERVER, e.g. \"Server=127.0.0.1,1433;User ID=sa;Password=…;TrustServerCertificate=true\".");
+
     /// <returns>Provider name and connection string for a new, empty database.</returns>
     public static async Task<(string Provider, string ConnectionString)> CreateAsync(string sqliteFolder)
     {
+        if (Provider == "sqlserver")
+        {
+            return ("sqlserver", await CreateSqlServerAsync());
+        }
+
         if (Provider != "postgres")
         {
             return ("sqlite", $"Data Source={sqliteFolder}/gateway.db");
@@ -49,8 +63,38 @@ internal static class TestDatabase
         return ("postgres", new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name }.ConnectionString);
     }
 
+    private static async Task<string> CreateSqlServerAsync()
+    {
+        var name = "gw_test_" + Guid.NewGuid().ToString("N")[..16];
+        await using (var connection = new SqlConnection(SqlServerAdmin))
+        {
+            await connection.OpenAsync();
+            // Row versioning for READ COMMITTED, as docs/deployment.md asks of a gateway database:
+            // readers do not queue behind writers' row locks (PostgreSQL's behaviour).
+            foreach (var sql in new[] { $"CREATE DATABASE [{name}]", $"ALTER DATABASE [{name}] SET READ_COMMITTED_SNAPSHOT ON" })
+            {
+                await using var command = new SqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        return new SqlConnectionStringBuilder(SqlServerAdmin) { InitialCatalog = name }.ConnectionString;
+    }
+
     public static async Task DropAsync(string provider, string connectionString)
     {
+        if (provider == "sqlserver")
+        {
+            SqlConnection.ClearAllPools();
+            var database = new SqlConnectionStringBuilder(connectionString).InitialCatalog;
+            await using var admin = new SqlConnection(SqlServerAdmin);
+            await admin.OpenAsync();
+            await using var dropDatabase = new SqlCommand(
+                $"ALTER DATABASE [{database}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE [{database}]", admin);
+            await dropDatabase.ExecuteNonQueryAsync();
+            return;
+        }
+
         if (provider != "postgres")
         {
             return;

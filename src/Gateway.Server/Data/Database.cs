@@ -22,8 +22,9 @@ internal sealed class Database : IDisposable
         {
             "sqlite" => (NormaliseSqlite(storage.ConnectionString), (SqlDialect)new SqliteDialect()),
             "postgres" => (storage.ConnectionString, new PostgresDialect()),
+            "sqlserver" => (storage.ConnectionString, new SqlServerDialect()),
             _ => throw new InvalidOperationException(
-                $"Storage provider '{storage.Provider}' is not supported by this build (supported: sqlite, postgres)."),
+                $"Storage provider '{storage.Provider}' is not supported by this build (supported: sqlite, postgres, sqlserver)."),
         };
         if (Provider == "postgres")
         {
@@ -44,7 +45,11 @@ internal sealed class Database : IDisposable
             return await postgres.OpenConnectionAsync(cancellationToken);
         }
 
-        var connection = new SqliteConnection(connectionString);
+        // SqlConnection opens nothing when constructed: a Database for SQL Server can be built (e.g. by
+        // the ScriptDom census in tests) without a server.
+        DbConnection connection = Provider == "sqlserver"
+            ? new Microsoft.Data.SqlClient.SqlConnection(connectionString)
+            : new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
     }

@@ -63,7 +63,7 @@ internal sealed class SeizureStore(Database database, EnforcementEvents enforcem
             // with concurrent writers; this is correct on all of them.
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO seizures (seizure_id, agency_id, request_id, request_fingerprint, agency_reference, shipment_id,
-                                      seller_id, lead_id, customs_office, detained_at, procedure, status, holder_response_due,
+                                      seller_id, lead_id, customs_office, detained_at, "procedure", status, holder_response_due,
                                       confirmed_at, created_at, updated_at)
                 VALUES (@SeizureId, @AgencyId, @RequestId, @RequestFingerprint, @AgencyReference, @ShipmentId,
                         @SellerId, @LeadId, @CustomsOffice, @DetainedAt, @Procedure, @Status, @HolderResponseDue,
