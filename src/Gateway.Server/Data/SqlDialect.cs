@@ -81,17 +81,31 @@ internal abstract class SqlDialect
         "@" + string.Concat(column.Split('_').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..]));
 }
 
-internal sealed class SqliteDialect : SqlDialect
+/// <summary>SQLite and PostgreSQL share LIMIT and INSERT … ON CONFLICT; only SQL Server needs MERGE and OFFSET/FETCH.</summary>
+internal abstract class OnConflictDialect : SqlDialect
 {
-    public override string Name => "sqlite";
+    public override string Limit(string parameter) => $"LIMIT {parameter}";
+
+    public override string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns)
+    {
+        var updates = columns.Except(keyColumns).Select(c => $"{c} = excluded.{c}");
+        return $"""
+            INSERT INTO {table} ({string.Join(", ", columns)})
+            VALUES ({string.Join(", ", columns.Select(Parameter))})
+            ON CONFLICT ({string.Join(", ", keyColumns)}) DO UPDATE SET {string.Join(", ", updates)}
+            """;
+    }
 
     public override string InsertIgnore(string table, IReadOnlyList<string> conflictColumns, IReadOnlyList<string> columns) => $"""
         INSERT INTO {table} ({string.Join(", ", columns)})
         VALUES ({string.Join(", ", columns.Select(Parameter))})
         ON CONFLICT ({string.Join(", ", conflictColumns)}) DO NOTHING
         """;
+}
 
-    public override string Limit(string parameter) => $"LIMIT {parameter}";
+internal sealed class SqliteDialect : OnConflictDialect
+{
+    public override string Name => "sqlite";
 
     // SQLITE_CONSTRAINT (19) with the extended codes SQLITE_CONSTRAINT_UNIQUE (2067) or
     // SQLITE_CONSTRAINT_PRIMARYKEY (1555); NOT NULL or CHECK failures are real errors.
@@ -122,18 +136,9 @@ internal sealed class SqliteDialect : SqlDialect
     // power loss, which a seed can simply re-run. A 256 MB page cache keeps the indexes in memory.
     public override string? BulkLoadSessionSql => "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;";
 
-    public override string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns)
-    {
-        var updates = columns.Except(keyColumns).Select(c => $"{c} = excluded.{c}");
-        return $"""
-            INSERT INTO {table} ({string.Join(", ", columns)})
-            VALUES ({string.Join(", ", columns.Select(Parameter))})
-            ON CONFLICT ({string.Join(", ", keyColumns)}) DO UPDATE SET {string.Join(", ", updates)}
-            """;
-    }
 }
 
-internal sealed class PostgresDialect : SqlDialect
+internal sealed class PostgresDialect : OnConflictDialect
 {
     public override string Name => "postgres";
 
@@ -164,25 +169,8 @@ internal sealed class PostgresDialect : SqlDialect
     // Concurrent nodes skip rows another node is claiming instead of queueing behind it.
     public override string ClaimSuffix => "FOR UPDATE SKIP LOCKED";
 
-    public override string Limit(string parameter) => $"LIMIT {parameter}";
-
     // strpos keeps '%' and '_' in the value literal, like instr on SQLite.
     public override string ContainsIgnoreCase(string column, string parameter) =>
         $"strpos(lower({column}), lower({parameter})) > 0";
 
-    public override string Upsert(string table, IReadOnlyList<string> keyColumns, IReadOnlyList<string> columns)
-    {
-        var updates = columns.Except(keyColumns).Select(c => $"{c} = excluded.{c}");
-        return $"""
-            INSERT INTO {table} ({string.Join(", ", columns)})
-            VALUES ({string.Join(", ", columns.Select(Parameter))})
-            ON CONFLICT ({string.Join(", ", keyColumns)}) DO UPDATE SET {string.Join(", ", updates)}
-            """;
-    }
-
-    public override string InsertIgnore(string table, IReadOnlyList<string> conflictColumns, IReadOnlyList<string> columns) => $"""
-        INSERT INTO {table} ({string.Join(", ", columns)})
-        VALUES ({string.Join(", ", columns.Select(Parameter))})
-        ON CONFLICT ({string.Join(", ", conflictColumns)}) DO NOTHING
-        """;
 }
