@@ -13,14 +13,33 @@ internal sealed class AuditStore(Database database)
         records_digest, previous_hash, hash
         """;
 
-    private const string InsertSql = $"""
+    public const string InsertSql = $"""
         INSERT INTO audit_log ({Columns})
         VALUES (@Sequence, @Time, @AgencyId, @ClientId, @CertificateThumbprint, @OfficerId, @Rpc, @LegalBasis,
                 @CaseReference, @StatementOfReasons, @RequestSummary, @StatusCode, @RecordsReturned,
                 @RecordsDigest, @PreviousHash, @Hash)
         """;
 
+    public static readonly string[] InsertParameters =
+    [
+        "Sequence", "Time", "AgencyId", "ClientId", "CertificateThumbprint", "OfficerId", "Rpc", "LegalBasis",
+        "CaseReference", "StatementOfReasons", "RequestSummary", "StatusCode", "RecordsReturned",
+        "RecordsDigest", "PreviousHash", "Hash",
+    ];
+
     public Database Database => database;
+
+    /// <summary>Binds one record to the prepared insert (<see cref="InsertSql"/> with <see cref="InsertParameters"/>).</summary>
+    public static PreparedCommand Bind(PreparedCommand insert, AuditRecordRow row) => insert
+        .Set("Sequence", row.Sequence).Set("Time", row.Time).Set("AgencyId", row.AgencyId).Set("ClientId", row.ClientId)
+        .Set("CertificateThumbprint", row.CertificateThumbprint).Set("OfficerId", row.OfficerId).Set("Rpc", row.Rpc)
+        .Set("LegalBasis", row.LegalBasis).Set("CaseReference", row.CaseReference).Set("StatementOfReasons", row.StatementOfReasons)
+        .Set("RequestSummary", row.RequestSummary).Set("StatusCode", row.StatusCode).Set("RecordsReturned", row.RecordsReturned)
+        .Set("RecordsDigest", row.RecordsDigest).Set("PreviousHash", row.PreviousHash).Set("Hash", row.Hash);
+
+    public static Task UpdateHeadAsync(DbConnection connection, DbTransaction transaction, Head newHead) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE audit_chain_head SET sequence = @Sequence, hash = @Hash WHERE id = 1", newHead, transaction: transaction));
 
     public sealed record Head(long Sequence, string Hash);
 
@@ -28,18 +47,6 @@ internal sealed class AuditStore(Database database)
     public static Task<Head> LockHeadAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect) =>
         connection.QuerySingleAsync<Head>(new CommandDefinition(
             dialect.SelectForUpdate("sequence, hash", "audit_chain_head", "id = 1"), transaction: transaction));
-
-    public static async Task AppendAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditRecordRow> rows, Head newHead)
-    {
-        if (rows.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(InsertSql, rows, transaction: transaction));
-        }
-
-        // Also for a batch of probes only: a real write committed is what proves the store writable.
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE audit_chain_head SET sequence = @Sequence, hash = @Hash WHERE id = 1", newHead, transaction: transaction));
-    }
 
     public async Task<Head> ReadHeadAsync(CancellationToken cancellationToken = default)
     {

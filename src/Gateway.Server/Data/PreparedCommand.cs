@@ -14,7 +14,7 @@ internal sealed class PreparedCommand : IAsyncDisposable
     private readonly Dictionary<string, DbParameter> parameters = new(StringComparer.Ordinal);
     private bool prepared;
 
-    public PreparedCommand(DbConnection connection, DbTransaction transaction, string sql, params IEnumerable<string> parameterNames)
+    public PreparedCommand(DbConnection connection, DbTransaction? transaction, string sql, params IEnumerable<string> parameterNames)
     {
         command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -29,16 +29,26 @@ internal sealed class PreparedCommand : IAsyncDisposable
         }
     }
 
+    /// <summary>For a command kept prepared across transactions on one connection (the audit writer's).</summary>
+    public DbTransaction? Transaction
+    {
+        set => command.Transaction = value;
+    }
+
     /// <summary>Binds a parameter by name ("@Name" or "Name"); null becomes SQL NULL.</summary>
     public PreparedCommand Set(string name, object? value)
     {
         var parameter = parameters.TryGetValue(name, out var p) ? p : parameters["@" + name];
-        parameter.Value = value switch
+        if (value is DateTime d)
         {
-            null => DBNull.Value,
-            DateTime d => d.Kind == DateTimeKind.Utc ? d : d.ToUniversalTime(),
-            _ => value,
-        };
+            // As the Dapper handler writes times (Data/DataSetup.cs): UTC, Kind=Unspecified, DbType.DateTime2 —
+            // `timestamp` on PostgreSQL without a detour through the session time zone.
+            parameter.DbType = System.Data.DbType.DateTime2;
+            parameter.Value = DateTime.SpecifyKind(d.Kind == DateTimeKind.Local ? d.ToUniversalTime() : d, DateTimeKind.Unspecified);
+            return this;
+        }
+
+        parameter.Value = value ?? DBNull.Value;
         return this;
     }
 
