@@ -9,6 +9,7 @@ using Gateway.Server.Seizures;
 using Gateway.Server.Risk;
 using Gateway.Server.Jobs;
 using Gateway.Server.Leads;
+using Gateway.Server.Limits;
 using Gateway.Server.Ingest;
 using Gateway.Server.Shipments;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,6 +34,7 @@ internal static class GatewayApp
             .AddGatewayData(builder.Configuration)
             .AddGatewayAuth(builder.Configuration)
             .AddGatewayGrpc()
+            .AddGatewayLimits(builder.Configuration)
             .AddGatewayAudit(builder.Configuration)
             .AddShipments()
             .AddSellers()
