@@ -3,6 +3,7 @@ using Gateway.Server.Audit;
 using Gateway.Server.Auth;
 using Gateway.Server.Data;
 using Gateway.Server.Grpc;
+using Gateway.Server.Hardening;
 using Gateway.Server.Hosting;
 using Gateway.Server.Sellers;
 using Gateway.Server.Seizures;
@@ -51,6 +52,7 @@ internal static class GatewayApp
         app.UseGatewayJobsDashboard();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMalformedRequestRefusal();
         app.MapGatewayGrpc();
         app.MapHealthChecks(AdminPort.HealthPath);
         return app;

@@ -16,7 +16,7 @@ namespace Gateway.IntegrationTests;
 /// A gateway of its own for the matrix: the matrix advances the clock (expired tokens) and suspends
 /// an agency, which must not disturb other tests.
 /// </summary>
-public sealed class MatrixGateway : GatewayServer
+public class MatrixGateway : GatewayServer
 {
     private readonly Lock gate = new();
     private Task? setup;
@@ -93,9 +93,9 @@ public sealed class MatrixGateway : GatewayServer
 public sealed class AuthorizationMatrixTests(MatrixGateway gateway) : IClassFixture<MatrixGateway>
 {
     /// <summary>Who legitimately calls an RPC and a valid minimal request for it (given the fixture's keys).</summary>
-    private sealed record Rpc(string Caller, Func<MatrixGateway, IMessage> Request, Func<MatrixGateway, IMessage>? OtherJurisdiction = null);
+    internal sealed record Rpc(string Caller, Func<MatrixGateway, IMessage> Request, Func<MatrixGateway, IMessage>? OtherJurisdiction = null);
 
-    private static readonly Dictionary<string, Rpc> Rpcs = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, Rpc> Rpcs = new(StringComparer.Ordinal)
     {
         ["gateway.v1.ShipmentService/GetShipment"] = new("fr-customs", _ => Calls.ByTracking("LX100000001CN"),
             _ => Calls.ByTracking("LX100000001CN")),
@@ -167,7 +167,7 @@ public sealed class AuthorizationMatrixTests(MatrixGateway gateway) : IClassFixt
         .Where(s => !NotServed.Contains(s.FullName))
         .SelectMany(s => s.Methods);
 
-    private static string Key(MethodDescriptor m) => $"{m.Service.FullName}/{m.Name}";
+    internal static string Key(MethodDescriptor m) => $"{m.Service.FullName}/{m.Name}";
 
     [Fact]
     public void Every_rpc_of_the_contract_has_an_entry_in_the_matrix()

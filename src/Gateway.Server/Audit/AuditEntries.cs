@@ -70,7 +70,16 @@ internal sealed class AuditEntries(TimeProvider clock, IOptions<AuditOptions> op
             field.Accessor.Clear(message);
         }
 
-        return Cut(Json.Format(message), options.Value.MaxSummaryLength);
+        try
+        {
+            return Cut(Json.Format(message), options.Value.MaxSummaryLength);
+        }
+        catch (InvalidOperationException)
+        {
+            // A value JSON cannot represent (an out-of-range Timestamp, found by the fuzz run): the call is
+            // refused INVALID_ARGUMENT, and its record must still be written — with the wire bytes instead.
+            return Cut("(not representable as JSON) base64:" + Convert.ToBase64String(message.ToByteArray()), options.Value.MaxSummaryLength);
+        }
     }
 
     public static RequestContext? Envelope(object? request) =>

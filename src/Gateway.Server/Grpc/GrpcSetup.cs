@@ -3,6 +3,7 @@ using Gateway.Server.Auth;
 using Gateway.Server.Sellers;
 using Gateway.Server.Enforcement;
 using Gateway.Server.Seizures;
+using Gateway.Server.Hardening;
 using Gateway.Server.Leads;
 using Gateway.Server.Limits;
 using Gateway.Server.Ingest;
@@ -21,6 +22,8 @@ internal static class GrpcSetup
             // Per-agency rate and concurrency limits before any database work (Limits/).
             options.Interceptors.Add<LimitsInterceptor>();
             options.Interceptors.Add<CallerInterceptor>();
+            // Innermost: out-of-range timestamps, undecodable streamed messages, oversized error details (Hardening/).
+            options.Interceptors.Add<InputGuardInterceptor>();
             // Message sizes: Gateway:Limits (Limits/LimitsSetup.cs).
             // Exception text never reaches agencies; statuses and google.rpc details say what they need.
             options.EnableDetailedErrors = false;
