@@ -71,7 +71,10 @@ public sealed class FuzzTests(FuzzGateway gateway, ITestOutputHelper output) : I
                     kinds.AddOrUpdate($"{AuditorKey(method)} {result.Status} {result.Detail}", 1, (_, c) => c + 1);
                 }
 
-                if (result.Status == StatusCode.Unknown || result.Detail.Contains("Exception was thrown by handler", StringComparison.Ordinal))
+                // UNKNOWN is an unhandled exception; UNAVAILABLE / INTERNAL / DATA_LOSS here would mean the input broke
+                // something shared (e.g. a value the audit store cannot hold failing a whole group commit).
+                if (result.Status is StatusCode.Unknown or StatusCode.Unavailable or StatusCode.Internal or StatusCode.DataLoss
+                    || result.Detail.Contains("Exception was thrown by handler", StringComparison.Ordinal))
                 {
                     undefined.Add($"case {i} {AuthorizationMatrixTests.Key(method)}: {result.Status} {result.Detail}; request {Convert.ToBase64String(bytes.Length > 2000 ? bytes[..2000] : bytes)}");
                 }

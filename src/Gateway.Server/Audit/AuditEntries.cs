@@ -92,6 +92,18 @@ internal sealed class AuditEntries(TimeProvider clock, IOptions<AuditOptions> op
             d.FindFieldByNumber(1) is { FieldType: FieldType.Message } f && f.MessageType == RequestContext.Descriptor ? f : null);
 
     /// <summary>Over-long values are refused (INVALID_ARGUMENT) but still recorded: cut to the column, marked.</summary>
-    public static string Cut(string? value, int max) =>
-        value is null ? "" : value.Length <= max ? value : value[..(max - 1)] + "…";
+    /// <summary>
+    /// Bounded, and without NUL characters: PostgreSQL text cannot hold U+0000, and one such value in a
+    /// group commit would fail the whole batch (found by the fuzz run on PostgreSQL).
+    /// </summary>
+    public static string Cut(string? value, int max)
+    {
+        if (value is null)
+        {
+            return "";
+        }
+
+        var bounded = value.Length <= max ? value : value[..(max - 1)] + "…";
+        return bounded.Contains('\0', StringComparison.Ordinal) ? bounded.Replace('\0', '\uFFFD') : bounded;
+    }
 }

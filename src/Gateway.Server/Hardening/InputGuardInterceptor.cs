@@ -10,7 +10,8 @@ namespace Gateway.Server.Hardening;
 /// <summary>
 /// The innermost interceptor: what no feature should have to remember. Every request message (and
 /// every message of a client stream) is checked for timestamps and durations outside protobuf's valid
-/// range — converting them throws, which would surface as UNKNOWN — and a client stream's undecodable
+/// range — converting them throws, which would surface as UNKNOWN — or text holding NUL characters
+/// (PostgreSQL cannot store them), and a client stream's undecodable
 /// message (invalid UTF-8, broken wire format) becomes INVALID_ARGUMENT instead of an unhandled
 /// exception. Error details that echo huge inputs are cut so the trailers stay within HTTP/2 header
 /// limits the client can read. Found by the fuzz run (FuzzTests).
@@ -79,7 +80,8 @@ internal sealed class InputGuardInterceptor : Interceptor
     {
         if (message is IMessage m && FirstInvalid(m, "", 0) is { } field)
         {
-            throw RpcErrors.InvalidArgument("The request holds an invalid value.", (field, "Timestamp or duration out of range or not normalised."));
+            throw RpcErrors.InvalidArgument("The request holds an invalid value.",
+                (field, "NUL characters are not allowed in text; timestamps and durations must be in range and normalised."));
         }
     }
 
@@ -102,13 +104,24 @@ internal sealed class InputGuardInterceptor : Interceptor
 
         foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
         {
-            if (field.FieldType != FieldType.Message || field.IsMap)
+            if (field.IsMap || field.FieldType is not (FieldType.Message or FieldType.String))
             {
                 continue;
             }
 
             var name = path.Length == 0 ? field.Name : path + "." + field.Name;
             var value = field.Accessor.GetValue(message);
+            if (field.FieldType == FieldType.String)
+            {
+                // U+0000 is valid protobuf text but no database stores it (PostgreSQL refuses it outright).
+                if (field.IsRepeated ? ((IEnumerable<string>)value).Any(HasNul) : HasNul((string)value))
+                {
+                    return name;
+                }
+
+                continue;
+            }
+
             if (field.IsRepeated)
             {
                 var i = 0;
@@ -128,6 +141,8 @@ internal sealed class InputGuardInterceptor : Interceptor
 
         return null;
     }
+
+    private static bool HasNul(string value) => value.Contains('\0', StringComparison.Ordinal);
 
     /// <summary>An error whose text echoes a huge input would not fit in the trailers: cut it.</summary>
     private static RpcException Bounded(RpcException e)
