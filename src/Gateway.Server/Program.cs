@@ -3,12 +3,14 @@ using Gateway.Server.Audit;
 using Gateway.Server.Auth;
 using Gateway.Server.Data;
 using Gateway.Server.Grpc;
+using Gateway.Server.Hardening;
 using Gateway.Server.Hosting;
 using Gateway.Server.Sellers;
 using Gateway.Server.Seizures;
 using Gateway.Server.Risk;
 using Gateway.Server.Jobs;
 using Gateway.Server.Leads;
+using Gateway.Server.Limits;
 using Gateway.Server.Ingest;
 using Gateway.Server.Shipments;
 using Gateway.Server.Telemetry;
@@ -35,6 +37,7 @@ internal static class GatewayApp
             .AddGatewayData(builder.Configuration)
             .AddGatewayAuth(builder.Configuration)
             .AddGatewayGrpc()
+            .AddGatewayLimits(builder.Configuration)
             .AddGatewayAudit(builder.Configuration)
             .AddShipments()
             .AddSellers()
@@ -56,6 +59,7 @@ internal static class GatewayApp
         app.UseGatewayJobsDashboard();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMalformedRequestRefusal();
         app.MapGatewayGrpc();
         app.MapHealthChecks(AdminPort.HealthPath);
         return app;

@@ -58,7 +58,10 @@ internal static partial class LoadHarness
             $"--Gateway:Tls:ClientCaBundle={pki}/ca.crt", $"--Gateway:Auth:Issuer=https://localhost:{gatewayPort}/",
             $"--Gateway:Auth:SigningCertificate={pki}/token-signing.crt", $"--Gateway:Auth:SigningKey={pki}/token-signing.key",
             $"--Gateway:Auth:EncryptionCertificate={pki}/token-encryption.crt", $"--Gateway:Auth:EncryptionKey={pki}/token-encryption.key",
-            $"--Gateway:Storage:ConnectionString=Data Source={work}/gateway.db", $"--Gateway:Dev:PkiDirectory={pki}", .. settings]));
+            $"--Gateway:Storage:ConnectionString=Data Source={work}/gateway.db", $"--Gateway:Dev:PkiDirectory={pki}",
+            // The benchmark measures throughput of one client: per-agency limits out of the way.
+            "--Gateway:Limits:Burst=100000000", "--Gateway:Limits:CallsPerPeriod=100000000", "--Gateway:Limits:MaxConcurrentCalls=100000",
+            .. settings]));
         var baseline = cleanup.Add(StartSelf("baseline-server", "--port", baselinePort.ToString(CultureInfo.InvariantCulture), "--pki", pki));
 
         var address = new Uri($"https://localhost:{gatewayPort}/");

@@ -212,7 +212,7 @@ public class GatewayServer : IAsyncLifetime
             {
                 lock (sink)
                 {
-                    sink.Add($"{logLevel} {category}: {formatter(state, exception)}");
+                    sink.Add($"{logLevel} {category}: {formatter(state, exception)}" + (exception is null ? "" : $" [{exception.GetType().Name}: {exception.Message}]"));
                 }
             }
         }

@@ -49,7 +49,14 @@ public sealed class TelemetryTests(TelemetryGateway gateway) : IClassFixture<Tel
     [Fact]
     public async Task GetShipment_calls_are_counted_and_timed_by_rpc_agency_and_status()
     {
-        using var fr = gateway.Connect("fr-customs");
+        // An agency of this test's own: the meter is process-wide and other fixtures' gateways call
+        // as fr-customs in parallel, so exact counts need a tag value nobody else uses.
+        const string agency = "tm-customs";
+        var subject = "CN=tm-customs, O=Telemetry test agency, C=FR";
+        Gateway.Server.Pki.DevPki.IssueClient(gateway.Pki, agency, subject);
+        await gateway.Agencies.AddAsync(new Gateway.Server.Agencies.Agency(agency, Gateway.Server.Agencies.Agency.KindAgency, "Telemetry test",
+            Gateway.Server.Agencies.Agency.StatusActive, ["FR"], ["shipments:read"], new HashSet<DataSubset> { DataSubset.ShipmentCore }, subject, null, 60));
+        using var fr = gateway.Connect(agency);
         using var channel = fr.CreateChannel();
         var client = new ShipmentService.ShipmentServiceClient(channel);
         await client.GetShipmentAsync(Calls.ByTracking("LX100000001CN"));
@@ -59,13 +66,13 @@ public sealed class TelemetryTests(TelemetryGateway gateway) : IClassFixture<Tel
 
         const string rpc = "/gateway.v1.ShipmentService/GetShipment";
         long Count(string status) => gateway.Points("gateway.rpc.calls")
-            .Where(p => Tags(p) is var t && t["rpc"] == rpc && t["agency"] == "fr-customs" && t["status"] == status)
+            .Where(p => Tags(p) is var t && t["rpc"] == rpc && t["agency"] == agency && t["status"] == status)
             .Sum(p => p.GetSumLong());
         Assert.Equal(2, Count("OK"));
         Assert.Equal(1, Count("NotFound"));
 
         var latency = gateway.Points("gateway.rpc.duration")
-            .Where(p => Tags(p) is var t && t["rpc"] == rpc && t["agency"] == "fr-customs" && t["status"] == "OK").ToList();
+            .Where(p => Tags(p) is var t && t["rpc"] == rpc && t["agency"] == agency && t["status"] == "OK").ToList();
         Assert.Equal(2, latency.Sum(p => p.GetHistogramCount()));
         Assert.True(latency.Sum(p => p.GetHistogramSum()) > 0);
 

@@ -70,7 +70,16 @@ internal sealed class AuditEntries(TimeProvider clock, IOptions<AuditOptions> op
             field.Accessor.Clear(message);
         }
 
-        return Cut(Json.Format(message), options.Value.MaxSummaryLength);
+        try
+        {
+            return Cut(Json.Format(message), options.Value.MaxSummaryLength);
+        }
+        catch (InvalidOperationException)
+        {
+            // A value JSON cannot represent (an out-of-range Timestamp, found by the fuzz run): the call is
+            // refused INVALID_ARGUMENT, and its record must still be written — with the wire bytes instead.
+            return Cut("(not representable as JSON) base64:" + Convert.ToBase64String(message.ToByteArray()), options.Value.MaxSummaryLength);
+        }
     }
 
     public static RequestContext? Envelope(object? request) =>
@@ -83,6 +92,18 @@ internal sealed class AuditEntries(TimeProvider clock, IOptions<AuditOptions> op
             d.FindFieldByNumber(1) is { FieldType: FieldType.Message } f && f.MessageType == RequestContext.Descriptor ? f : null);
 
     /// <summary>Over-long values are refused (INVALID_ARGUMENT) but still recorded: cut to the column, marked.</summary>
-    public static string Cut(string? value, int max) =>
-        value is null ? "" : value.Length <= max ? value : value[..(max - 1)] + "…";
+    /// <summary>
+    /// Bounded, and without NUL characters: PostgreSQL text cannot hold U+0000, and one such value in a
+    /// group commit would fail the whole batch (found by the fuzz run on PostgreSQL).
+    /// </summary>
+    public static string Cut(string? value, int max)
+    {
+        if (value is null)
+        {
+            return "";
+        }
+
+        var bounded = value.Length <= max ? value : value[..(max - 1)] + "…";
+        return bounded.Contains('\0', StringComparison.Ordinal) ? bounded.Replace('\0', '\uFFFD') : bounded;
+    }
 }

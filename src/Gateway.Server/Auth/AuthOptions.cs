@@ -18,8 +18,22 @@ internal sealed class AuthOptions
 
     public string SigningKey { get; set; } = "certs/dev/token-signing.key";
 
+    /// <summary>
+    /// Key rollover: the previous signing certificates (and keys), still accepted for tokens they signed
+    /// until those expire, never used to sign. Each must expire before the current one (checked at start),
+    /// because OpenIddict signs with the valid certificate that expires last.
+    /// </summary>
+    public List<KeyFiles> PreviousSigningCertificates { get; set; } = [];
+
     /// <summary>RSA certificate (PEM) OpenIddict requires for encrypted token types; access tokens are signed, not encrypted.</summary>
     public string EncryptionCertificate { get; set; } = "certs/dev/token-encryption.crt";
 
     public string EncryptionKey { get; set; } = "certs/dev/token-encryption.key";
+}
+
+internal sealed class KeyFiles
+{
+    public string Certificate { get; set; } = "";
+
+    public string Key { get; set; } = "";
 }

@@ -46,7 +46,22 @@ internal static class AuthSetup
                 server.SetAccessTokenLifetime(options.AccessTokenLifetime);
                 // Signed (RS256), not encrypted: agencies may inspect their tokens, and validation stays cheap.
                 server.DisableAccessTokenEncryption();
-                server.AddSigningCertificate(PemFiles.LoadCertificateWithKey(options.SigningCertificate, options.SigningKey));
+                var signing = PemFiles.LoadCertificateWithKey(options.SigningCertificate, options.SigningKey);
+                server.AddSigningCertificate(signing);
+                foreach (var previous in options.PreviousSigningCertificates)
+                {
+                    // Validation only: OpenIddict signs with the valid certificate expiring last, so a
+                    // previous one expiring later would silently take over signing. Refuse to start instead.
+                    var old = PemFiles.LoadCertificateWithKey(previous.Certificate, previous.Key);
+                    if (old.NotAfter >= signing.NotAfter)
+                    {
+                        throw new InvalidOperationException(
+                            $"Previous token signing certificate {previous.Certificate} expires after the current one: it would sign. Renew with a later expiry.");
+                    }
+
+                    server.AddSigningCertificate(old);
+                }
+
                 server.AddEncryptionCertificate(PemFiles.LoadCertificateWithKey(options.EncryptionCertificate, options.EncryptionKey));
 
                 // No token or authorization tables: tokens are self-contained JWTs with a short life.

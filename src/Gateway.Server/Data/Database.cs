@@ -67,8 +67,11 @@ internal sealed class Database : IDisposable
         }
 
         builder.Pooling = true;
-        // Writers wait for each other rather than failing with SQLITE_BUSY.
-        builder.DefaultTimeout = 30;
+        // Writers wait for each other rather than failing with SQLITE_BUSY (unless the connection string sets its own wait).
+        if (!builder.ShouldSerialize("Default Timeout"))
+        {
+            builder.DefaultTimeout = 30;
+        }
         return builder.ToString();
     }
 }

@@ -3,7 +3,9 @@ using Gateway.Server.Auth;
 using Gateway.Server.Sellers;
 using Gateway.Server.Enforcement;
 using Gateway.Server.Seizures;
+using Gateway.Server.Hardening;
 using Gateway.Server.Leads;
+using Gateway.Server.Limits;
 using Gateway.Server.Ingest;
 using Gateway.Server.Shipments;
 
@@ -11,16 +13,18 @@ namespace Gateway.Server.Grpc;
 
 internal static class GrpcSetup
 {
-    public const int MaxMessageBytes = 4 * 1024 * 1024;
-
     public static IServiceCollection AddGatewayGrpc(this IServiceCollection services)
     {
         services.AddGrpc(options =>
         {
-            // Audit first, so it is outermost: it records every call, including CallerInterceptor's refusals.
+            // Audit first, so it is outermost: it records every call, including the limiter's and CallerInterceptor's refusals.
             options.Interceptors.Add<AuditInterceptor>();
+            // Per-agency rate and concurrency limits before any database work (Limits/).
+            options.Interceptors.Add<LimitsInterceptor>();
             options.Interceptors.Add<CallerInterceptor>();
-            options.MaxReceiveMessageSize = MaxMessageBytes;
+            // Innermost: out-of-range timestamps, undecodable streamed messages, oversized error details (Hardening/).
+            options.Interceptors.Add<InputGuardInterceptor>();
+            // Message sizes: Gateway:Limits (Limits/LimitsSetup.cs).
             // Exception text never reaches agencies; statuses and google.rpc details say what they need.
             options.EnableDetailedErrors = false;
         });

@@ -11,7 +11,8 @@ namespace Gateway.Server.Hosting;
 /// carry the client-authentication EKU. Under TLS 1.3 the refused client only sees a broken
 /// connection, so every refusal is logged here with its reason.
 /// </summary>
-internal sealed partial class ClientCertificateValidator(X509Certificate2Collection trustedRoots, ILogger<ClientCertificateValidator> log)
+internal sealed partial class ClientCertificateValidator(
+    X509Certificate2Collection trustedRoots, ILogger<ClientCertificateValidator> log, ClientRevocationList? revocations = null)
 {
     private static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2", "Client Authentication");
 
@@ -41,14 +42,14 @@ internal sealed partial class ClientCertificateValidator(X509Certificate2Collect
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(trustedRoots);
         chain.ChainPolicy.ApplicationPolicy.Add(ClientAuthentication);
-        // Revocation is checked against the agency CA's CRL once configured (see docs/security.md).
+        // Revocation: never online (no CRL/OCSP fetches during a handshake); the agency CA's CRL file is checked below.
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationFlags = X509VerificationFlags.NoFlag;
         try
         {
             if (chain.Build(certificate))
             {
-                return null;
+                return revocations?.Check(certificate);
             }
 
             return "chain: " + string.Join("; ", chain.ChainStatus.Select(s => $"{s.Status} ({s.StatusInformation.Trim()})"));

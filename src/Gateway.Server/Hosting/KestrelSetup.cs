@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
@@ -17,12 +18,17 @@ internal static class KestrelSetup
         builder.Services.Configure<ListenOptions>(builder.Configuration.GetSection(ListenOptions.Section));
         builder.Services.Configure<TlsOptions>(builder.Configuration.GetSection(TlsOptions.Section));
         builder.Services.AddSingleton(_ => PemFiles.LoadCertificates(tls.ClientCaBundle));
+        builder.Services.AddSingleton(services => new ClientRevocationList(tls.ClientCrl, services.GetRequiredService<X509Certificate2Collection>(),
+            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<ClientRevocationList>>()));
         builder.Services.AddSingleton<ClientCertificateValidator>();
+        builder.Services.AddSingleton(services => new ServerCertificateSource(tls.ServerCertificate, tls.ServerKey, services.GetRequiredService<ILogger<ServerCertificateSource>>()));
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.AddServerHeader = false;
-            var serverCertificate = PemFiles.LoadCertificateWithKey(tls.ServerCertificate, tls.ServerKey);
+            // Loaded now so a missing or broken certificate stops the start; re-read per handshake when its files change.
+            var serverCertificate = kestrel.ApplicationServices.GetRequiredService<ServerCertificateSource>();
+            _ = serverCertificate.Current;
             kestrel.Listen(IPAddress.Parse(listen.Address), listen.Port, endpoint =>
             {
                 endpoint.Protocols = HttpProtocols.Http1AndHttp2;
@@ -31,7 +37,7 @@ internal static class KestrelSetup
                     OnConnection = connection =>
                     {
                         var validator = kestrel.ApplicationServices.GetRequiredService<ClientCertificateValidator>();
-                        return ValueTask.FromResult(validator.ServerOptions(serverCertificate, connection.Connection.RemoteEndPoint));
+                        return ValueTask.FromResult(validator.ServerOptions(serverCertificate.Current, connection.Connection.RemoteEndPoint));
                     },
                     HandshakeTimeout = TimeSpan.FromSeconds(10),
                 });

@@ -11,6 +11,12 @@ internal sealed class TlsOptions
 
     /// <summary>PEM bundle of the CAs that issue agency and platform certificates: the only roots trusted for clients.</summary>
     public string ClientCaBundle { get; set; } = "certs/dev/ca.crt";
+
+    /// <summary>
+    /// Optional CRL file (PEM or DER; several PEM blocks for several CAs) from the agency CAs, re-read
+    /// when it changes. Empty: no revocation check (the CA bundle alone decides).
+    /// </summary>
+    public string ClientCrl { get; set; } = "";
 }
 
 internal sealed class ListenOptions

@@ -1,0 +1,126 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Compression;
+using Gateway.Contracts.V1;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.AspNetCore.Server;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Server.Hardening;
+
+/// <summary>
+/// grpc-dotnet decodes a unary or server-streaming request before any interceptor runs, and reports a
+/// message it cannot decode (invalid UTF-8, truncated or malformed protobuf, excessive nesting) as
+/// UNKNOWN "Exception was thrown by handler". This middleware, placed after authorization, decodes the
+/// single request message first and answers such requests INVALID_ARGUMENT itself (trailers-only
+/// response), so agencies get a defined status. Well-formed requests pass through unchanged; the body
+/// is already bounded by the configured maximum message size.
+/// </summary>
+internal sealed class MalformedRequestMiddleware(RequestDelegate next, IOptions<GrpcServiceOptions> grpc)
+{
+    private static readonly Dictionary<string, MessageDescriptor> SingleRequest = Build();
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        if (http.Request.Path.Value is not { } path || !SingleRequest.TryGetValue(path, out var input)
+            || !(http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) ?? false))
+        {
+            await next(http);
+            return;
+        }
+
+        var limit = (grpc.Value.MaxReceiveMessageSize ?? 4 * 1024 * 1024) + 5L;
+        var body = new MemoryStream();
+        var reader = http.Request.BodyReader;
+        while (true)
+        {
+            var read = await reader.ReadAsync(http.RequestAborted);
+            foreach (var segment in read.Buffer)
+            {
+                body.Write(segment.Span);
+            }
+
+            reader.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted || body.Length > limit)
+            {
+                break;
+            }
+        }
+
+        await reader.CompleteAsync();
+        var bytes = body.ToArray();
+        if (body.Length <= limit && Malformed(bytes, input, http.Request.Headers["grpc-encoding"].ToString()) is { } reason)
+        {
+            http.Response.StatusCode = 200;
+            http.Response.ContentType = "application/grpc";
+            http.Response.Headers["grpc-status"] = "3";
+            http.Response.Headers["grpc-message"] = Uri.EscapeDataString("The request message could not be decoded: " + reason);
+            return;
+        }
+
+        // Hand the same bytes to gRPC (size and framing errors are left to it: it answers those with defined statuses).
+        http.Request.Body = new MemoryStream(bytes, writable: false);
+        await next(http);
+    }
+
+    /// <returns>Why the single framed message cannot be decoded, or null if it decodes (or is for gRPC itself to judge).</returns>
+    private static string? Malformed(byte[] body, MessageDescriptor input, string encoding)
+    {
+        if (body.Length < 5)
+        {
+            return null; // incomplete frame: gRPC answers INTERNAL "Incomplete message"
+        }
+
+        var flag = body[0];
+        var length = BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(1, 4));
+        if (flag > 1)
+        {
+            return $"invalid compression flag {flag}";
+        }
+
+        if (length != body.Length - 5)
+        {
+            return null; // truncated or trailing data: gRPC answers with a defined status
+        }
+
+        var payload = body.AsMemory(5);
+        try
+        {
+            if (flag == 1)
+            {
+                if (!encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase))
+                {
+                    return null; // unsupported or missing encoding: gRPC refuses it itself
+                }
+
+                using var gzip = new GZipStream(new MemoryStream(payload.ToArray()), CompressionMode.Decompress);
+                var inflated = new MemoryStream();
+                gzip.CopyTo(inflated);
+                payload = inflated.ToArray();
+            }
+
+            input.Parser.ParseFrom(new ReadOnlySequence<byte>(payload));
+            return null;
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            return e.Message;
+        }
+        catch (InvalidDataException)
+        {
+            return "invalid gzip data";
+        }
+    }
+
+    private static Dictionary<string, MessageDescriptor> Build() =>
+        new[]
+        {
+            ShipmentsReflection.Descriptor, SellersReflection.Descriptor, SeizuresReflection.Descriptor, LeadsReflection.Descriptor,
+            IngestReflection.Descriptor, FeedReflection.Descriptor, AuditReflection.Descriptor,
+        }
+        .SelectMany(f => f.Services)
+        .SelectMany(s => s.Methods)
+        .Where(m => !m.IsClientStreaming)
+        .ToDictionary(m => $"/{m.Service.FullName}/{m.Name}", m => m.InputType, StringComparer.Ordinal);
+}
