@@ -67,6 +67,8 @@ internal static class AuditBenchmark
         [
             $"--Gateway:Listen:Port={port}",
             $"--Gateway:Listen:AdminPort={FreePort()}",
+            // 64 callers of one agency at full speed: per-agency limits out of the way.
+            "--Gateway:Limits:Burst=100000000", "--Gateway:Limits:CallsPerPeriod=100000000", "--Gateway:Limits:MaxConcurrentCalls=100000",
             $"--Gateway:Tls:ServerCertificate={pki}/server.crt",
             $"--Gateway:Tls:ServerKey={pki}/server.key",
             $"--Gateway:Tls:ClientCaBundle={pki}/ca.crt",
