@@ -138,6 +138,9 @@ public sealed class MultiNodeTests(ITestOutputHelper output) : IAsyncLifetime
         var scoringRuns = nodes.ToDictionary(n => n.Name, n => n.Count("Scored "));
         output.WriteLine("score-shipments runs per node: " + string.Join(", ", scoringRuns.Select(p => $"{p.Key}={p.Value}")));
         Assert.True(scoringRuns.Count(p => p.Value > 0) >= 2, "scoring runs must be spread over the nodes");
+        // One shared Hangfire store, not three private ones: all three servers registered in it, and the runs recorded there.
+        Assert.Equal(3, await ScalarAsync(database, "SELECT COUNT(*) FROM hangfire.server"));
+        Assert.True(await ScalarAsync(database, "SELECT COUNT(*) FROM hangfire.job WHERE statename = 'Succeeded'") > 0);
         var verification = await AuditVerifier.VerifyAsync(database, AuditKeys.PublicKeys(Path.Combine(Pki, "token-signing.crt")), CancellationToken.None);
         Assert.True(verification.Ok, $"audit chain broken at {verification.FirstBadSequence}");
     }
@@ -169,6 +172,8 @@ public sealed class MultiNodeTests(ITestOutputHelper output) : IAsyncLifetime
             $"--Gateway:Push:ReceiverCaBundle={Pki}/ca.crt", "--Gateway:Push:Timeout=00:00:05",
             "--Gateway:Leads:Delivery:InitialBackoff=00:00:01", "--Gateway:Leads:Delivery:MaxBackoff=00:00:02",
             "--Gateway:Leads:Delivery:RetryWindow=00:10:00",
+            // Deliveries claimed by the node that gets killed are claimable again after this (default 5 min).
+            "--Gateway:Leads:Delivery:ClaimTimeout=00:00:10",
         ])
         {
             info.ArgumentList.Add(argument);
