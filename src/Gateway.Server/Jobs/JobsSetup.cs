@@ -3,6 +3,10 @@ using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
 using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Hangfire.SqlServer;
+using Gateway.Server.Data;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Server.Jobs;
@@ -11,6 +15,8 @@ namespace Gateway.Server.Jobs;
 /// Hangfire: recurring jobs from configuration, a server that runs them, and the dashboard on the
 /// admin port. With SQLite the job storage is in memory — a restart forgets job history, not work:
 /// every job keeps its business state (leads, deliveries, watermarks) in the gateway's own tables.
+/// With PostgreSQL or SQL Server the storage lives in the gateway's database (schema "hangfire",
+/// created on start), so several nodes share one schedule and each run is taken by one node.
 /// </summary>
 internal static class JobsSetup
 {
@@ -22,7 +28,8 @@ internal static class JobsSetup
         // Storage and activator are this application's own, registered before AddHangfire (which only
         // TryAdds them from Hangfire's process-wide statics): two gateways in one process (tests) never
         // share a job store or run each other's jobs.
-        services.AddSingleton<JobStorage>(_ => new InMemoryStorage(new InMemoryStorageOptions()));
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        services.AddSingleton<JobStorage>(_ => CreateStorage(storage, options));
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -33,7 +40,9 @@ internal static class JobsSetup
             services.AddHangfireServer(server =>
             {
                 server.WorkerCount = Math.Max(1, options.WorkerCount);
-                server.ServerName = $"gateway-{Environment.MachineName}";
+                // Machine name plus process id: several nodes on one host stay distinguishable on the dashboard.
+                server.ServerName = $"gateway-{Environment.MachineName}-{Environment.ProcessId}";
+                server.SchedulePollingInterval = options.PollingInterval;
             });
         }
 
@@ -41,6 +50,29 @@ internal static class JobsSetup
         services.AddHostedService<RecurringJobsRegistrar>();
         return services;
     }
+
+    private static JobStorage CreateStorage(StorageOptions storage, HangfireOptions options) =>
+        storage.Provider.ToUpperInvariant() switch
+        {
+            // Hangfire's own tables sit in their own schema, apart from the gateway's migrations.
+            "POSTGRES" or "POSTGRESQL" => new PostgreSqlStorage(
+                new NpgsqlConnectionFactory(storage.ConnectionString, PostgresOptions(options)), PostgresOptions(options)),
+            "SQLSERVER" => new SqlServerStorage(storage.ConnectionString, new SqlServerStorageOptions
+            {
+                SchemaName = options.SchemaName,
+                PrepareSchemaIfNecessary = true,
+                QueuePollInterval = options.PollingInterval,
+                SqlClientFactory = Microsoft.Data.SqlClient.SqlClientFactory.Instance,
+            }),
+            _ => new InMemoryStorage(new InMemoryStorageOptions()),
+        };
+
+    private static PostgreSqlStorageOptions PostgresOptions(HangfireOptions options) => new()
+    {
+        SchemaName = options.SchemaName,
+        PrepareSchemaIfNecessary = true,
+        QueuePollInterval = options.PollingInterval,
+    };
 
     /// <summary>
     /// Registers a recurring job under a name; its schedule comes from Gateway:Jobs:{name}:Cron (else
@@ -83,6 +115,15 @@ internal sealed class HangfireOptions
     public bool ServerEnabled { get; set; } = true;
 
     public int WorkerCount { get; set; } = 2;
+
+    /// <summary>Database schema of Hangfire's tables (PostgreSQL and SQL Server).</summary>
+    public string SchemaName { get; set; } = "hangfire";
+
+    /// <summary>
+    /// How often a node looks for due recurring/scheduled jobs and (database storage) for queued work.
+    /// Hangfire's default is 15 s; cron schedules with seconds ("*/5 * * * * *") need a shorter one.
+    /// </summary>
+    public TimeSpan PollingInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     public bool DashboardEnabled { get; set; } = true;
 

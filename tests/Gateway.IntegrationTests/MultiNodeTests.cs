@@ -1,0 +1,391 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Dapper;
+using Gateway.Client;
+using Gateway.Client.Receiver;
+using Gateway.Contracts.V1;
+using Gateway.Server.Agencies;
+using Gateway.Server.Audit;
+using Gateway.Server.Data;
+using Gateway.Server.Pki;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Gateway.IntegrationTests;
+
+/// <summary>
+/// Three real gateway processes on one PostgreSQL database and one PKI, Hangfire servers on, jobs every
+/// two seconds. The platform ingests through node A; node B is SIGKILLed while the jobs run. Every lead the
+/// stored scores call for must be created once and delivered to fr-customs' receiver, none lost, none doubled
+/// (after the receiver's dedup), and the audit chain written by three writers must still verify.
+/// </summary>
+public sealed class MultiNodeTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "gateway-mn-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly List<Node> nodes = [];
+    private string connectionString = "";
+
+    private string Pki => Path.Combine(root, "pki");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    [PostgresFact]
+    public async Task Three_nodes_deliver_every_lead_exactly_once_when_one_is_killed_mid_run()
+    {
+        Directory.CreateDirectory(root);
+        DevPki.Create(Pki);
+        connectionString = await CreatePostgresDatabaseAsync();
+
+        // Node A first: it migrates and bootstraps the demo agencies; B and C then join the same database.
+        var a = StartNode("A");
+        await a.WaitReadyAsync();
+        var b = StartNode("B");
+        var c = StartNode("C");
+        await Task.WhenAll(b.WaitReadyAsync(), c.WaitReadyAsync());
+
+        // The gateway's Dapper conventions (snake_case columns, UTC dates) for this process's own reads.
+        new ServiceCollection().AddGatewayData(new ConfigurationBuilder().Build());
+        using var database = new Database(Options.Create(new StorageOptions { Provider = "postgres", ConnectionString = connectionString }));
+        var agencies = new AgencyStore(database, TimeProvider.System);
+        await using var receiver = await LeadReceiverHost.StartAsync(new LeadReceiverOptions
+        {
+            CertificatePath = Path.Combine(Pki, "fr-customs-receiver.crt"),
+            KeyPath = Path.Combine(Pki, "fr-customs-receiver.key"),
+            ClientCaPath = Path.Combine(Pki, "ca.crt"),
+            OutputPath = Path.Combine(root, "received-fr-customs.ndjson"),
+        });
+        Assert.True(await agencies.SetReceiverAsync("fr-customs", receiver.Address.ToString()));
+
+        // The platform ingests through node A, in waves, so scoring and delivery run on all nodes meanwhile.
+        using var platform = GatewayConnection.FromPem(a.Address, Path.Combine(Pki, "platform.crt"), Path.Combine(Pki, "platform.key"),
+            Path.Combine(Pki, "ca.crt"), "platform");
+        using var channel = platform.CreateChannel();
+        var ingest = new IngestService.IngestServiceClient(channel);
+        var now = DateTime.UtcNow;
+        await SendAsync(ingest.UpsertSellers(), [Seller("SEL-MN-R", now.AddDays(-10)), Seller("SEL-MN-H", now.AddYears(-3))]);
+        await SendAsync(ingest.UpsertListings(),
+        [
+            Listing("LST-MN-R", "SEL-MN-R", "Luxury handbag GG monogram 1:1 mirror quality", "Gucci", "handbags"),
+            Listing("LST-MN-H", "SEL-MN-H", "Nike running shoes, original, with receipt", "Nike", "shoes"),
+        ]);
+
+        const int waves = 6, perWave = 10;
+        for (var wave = 0; wave < waves; wave++)
+        {
+            var parcels = Enumerable.Range(0, perWave).Select(i => wave * perWave + i).Select(n => n % 3 == 2
+                ? Parcel($"MN-H-{n:D3}", "SEL-MN-H", "FR", "LST-MN-H", "running shoes", "Nike", 9000, now)
+                : Parcel($"MN-R-{n:D3}", "SEL-MN-R", n % 5 == 0 ? "DE" : "FR", "LST-MN-R", "bag", "Gucci", 700, now));
+            var summary = await SendAsync(ingest.UpsertShipments(), parcels);
+            Assert.Equal((perWave, 0L), (summary.Inserted, summary.Rejected));
+            if (wave == 2)
+            {
+                // Mid-run: wait until B has done some work, then SIGKILL it (no graceful shutdown).
+                await WaitUntilAsync(() => b.Logged("Scored "), () => ScalarAsync(database, "SELECT COUNT(*) FROM leads"), TimeSpan.FromSeconds(30));
+                b.Process.Kill();
+                output.WriteLine($"killed node B (pid {b.Process.Id}) after wave {wave}");
+            }
+
+            await Task.Delay(700);
+        }
+
+        // Every shipment scored, then every expected lead delivered (bounded wait).
+        var total = waves * perWave;
+        var scored = await WaitForAsync(() => ScalarAsync(database, "SELECT COUNT(*) FROM shipments WHERE shipment_id LIKE 'MN-%' AND risk_score IS NOT NULL"),
+            n => n == total, TimeSpan.FromSeconds(60));
+        Assert.Equal(total, scored);
+
+        await using var connection = await database.OpenAsync();
+        var fr = (await agencies.FindAsync("fr-customs"))!;
+        var active = (await agencies.ListAsync()).Where(x => x.Kind == Agency.KindAgency && x.IsActive).ToList();
+        var scores = (await connection.QueryAsync<(string ShipmentId, int Score)>(
+            "SELECT shipment_id, risk_score FROM shipments WHERE shipment_id LIKE 'MN-%'")).ToDictionary(r => r.ShipmentId, r => r.Score);
+        var countries = (await connection.QueryAsync<(string ShipmentId, string Country)>(
+            "SELECT shipment_id, country FROM shipment_countries WHERE shipment_id LIKE 'MN-%'")).ToLookup(r => r.ShipmentId, r => r.Country);
+        var expected = (from agency in active
+                        from shipment in scores
+                        where shipment.Value >= agency.LeadThreshold && countries[shipment.Key].Any(agency.Jurisdictions.Contains)
+                        select $"{agency.Id}/{shipment.Key}").Order(StringComparer.Ordinal).ToList();
+        var expectedFr = expected.Where(e => e.StartsWith("fr-customs/", StringComparison.Ordinal)).Select(e => e["fr-customs/".Length..]).ToHashSet();
+        output.WriteLine("scores: " + string.Join(", ", scores.GroupBy(s => (s.Key[..4], s.Value)).Select(g => $"{g.Key.Item1}={g.Key.Value} x{g.Count()}")));
+        Assert.NotEmpty(expectedFr);
+        Assert.True(scores.Any(s => s.Value < fr.LeadThreshold), "some shipments must stay below fr-customs' threshold");
+
+        var frLeadIds = await WaitForAsync(async () => (await connection.QueryAsync<string>(
+                "SELECT l.lead_id FROM leads l JOIN lead_shipments ls ON ls.lead_id = l.lead_id WHERE l.agency_id = 'fr-customs' AND ls.shipment_id LIKE 'MN-%'")).ToHashSet(),
+            ids => ids.Count >= expectedFr.Count && ids.IsSubsetOf(ReceivedLeads.Read(receiver.File.Path)), TimeSpan.FromSeconds(60));
+
+        // Leads in the database: the expected (agency, shipment) pairs, each exactly once.
+        var actual = (await connection.QueryAsync<(string AgencyId, string ShipmentId)>("""
+            SELECT l.agency_id, ls.shipment_id FROM leads l JOIN lead_shipments ls ON ls.lead_id = l.lead_id
+            WHERE l.source = 'RISK_ENGINE' AND ls.shipment_id LIKE 'MN-%'
+            """)).Select(r => $"{r.AgencyId}/{r.ShipmentId}").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, actual);
+
+        // The receiver: every fr-customs lead, none missing, each once after dedup (a redelivery after the kill may repeat a line).
+        var received = ReceivedLeads.Read(receiver.File.Path);
+        output.WriteLine($"{expected.Count} leads expected ({expectedFr.Count} fr-customs); receiver got {received.Count} lines, {received.Distinct().Count()} distinct");
+        Assert.Equal(frLeadIds.Order(StringComparer.Ordinal), received.Where(frLeadIds.Contains).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(expectedFr.Count, frLeadIds.Count);
+
+        // Jobs really ran on the surviving nodes too, and the audit chain written by three processes verifies.
+        // Which node ran a scoring job is Hangfire's choice (first worker to fetch it); over the run more than one must have.
+        var scoringRuns = nodes.ToDictionary(n => n.Name, n => n.Count("Scored "));
+        output.WriteLine("score-shipments runs per node: " + string.Join(", ", scoringRuns.Select(p => $"{p.Key}={p.Value}")));
+        Assert.True(scoringRuns.Count(p => p.Value > 0) >= 2, "scoring runs must be spread over the nodes");
+        // One shared Hangfire store, not three private ones: all three servers registered in it, and the runs recorded there.
+        Assert.Equal(3, await ScalarAsync(database, "SELECT COUNT(*) FROM hangfire.server"));
+        Assert.True(await ScalarAsync(database, "SELECT COUNT(*) FROM hangfire.job WHERE statename = 'Succeeded'") > 0);
+        var verification = await AuditVerifier.VerifyAsync(database, AuditKeys.PublicKeys(Path.Combine(Pki, "token-signing.crt")), CancellationToken.None);
+        Assert.True(verification.Ok, $"audit chain broken at {verification.FirstBadSequence}");
+    }
+
+    private Node StartNode(string name)
+    {
+        int port = FreePort(), adminPort = FreePort();
+        var work = Path.Combine(root, "node-" + name);
+        Directory.CreateDirectory(work);
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])
+        [
+            ServerAssembly(), "serve",
+            $"--Gateway:Listen:Port={port}", $"--Gateway:Listen:AdminPort={adminPort}",
+            $"--Gateway:Tls:ServerCertificate={Pki}/server.crt", $"--Gateway:Tls:ServerKey={Pki}/server.key",
+            $"--Gateway:Tls:ClientCaBundle={Pki}/ca.crt",
+            // One issuer for all nodes: a token from one node is accepted by the others, as behind a load balancer.
+            $"--Gateway:Auth:Issuer=https://localhost:{port}/",
+            $"--Gateway:Auth:SigningCertificate={Pki}/token-signing.crt", $"--Gateway:Auth:SigningKey={Pki}/token-signing.key",
+            $"--Gateway:Auth:EncryptionCertificate={Pki}/token-encryption.crt", $"--Gateway:Auth:EncryptionKey={Pki}/token-encryption.key",
+            "--Gateway:Storage:Provider=postgres", $"--Gateway:Storage:ConnectionString={connectionString}",
+            $"--Gateway:Dev:PkiDirectory={Pki}", "--Gateway:Dev:BootstrapOnFirstRun=true",
+            "--Gateway:Hangfire:ServerEnabled=true", "--Gateway:Hangfire:PollingInterval=00:00:01", "--Gateway:Hangfire:DashboardEnabled=false",
+            // Hangfire's cron takes an optional seconds field: every two seconds instead of every minute.
+            "--Gateway:Jobs:score-shipments:Cron=*/2 * * * * *", "--Gateway:Jobs:deliver-leads:Cron=*/2 * * * * *",
+            "--Gateway:Jobs:retention:Enabled=false",
+            "--Gateway:Risk:BatchSize=5",
+            $"--Gateway:Push:Certificate={Pki}/gateway-push.crt", $"--Gateway:Push:Key={Pki}/gateway-push.key",
+            $"--Gateway:Push:ReceiverCaBundle={Pki}/ca.crt", "--Gateway:Push:Timeout=00:00:05",
+            "--Gateway:Leads:Delivery:InitialBackoff=00:00:01", "--Gateway:Leads:Delivery:MaxBackoff=00:00:02",
+            "--Gateway:Leads:Delivery:RetryWindow=00:10:00",
+            // Deliveries claimed by the node that gets killed are claimable again after this (default 5 min).
+            "--Gateway:Leads:Delivery:ClaimTimeout=00:00:10",
+        ])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var node = new Node(name, Process.Start(info)!, new Uri($"https://localhost:{port}/"));
+        nodes.Add(node);
+        return node;
+    }
+
+    private static string ServerAssembly()
+    {
+        // The server's own build output (its runtimeconfig and deps sit next to it); this project references it, so it is built.
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+        var path = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../src/Gateway.Server/bin", configuration, "net10.0/gateway.dll"));
+        return File.Exists(path) ? path : throw new FileNotFoundException("Build src/Gateway.Server first.", path);
+    }
+
+    private static async Task<string> CreatePostgresDatabaseAsync()
+    {
+        var name = "gw_test_" + Guid.NewGuid().ToString("N")[..16];
+        await using var connection = new NpgsqlConnection(TestDatabase.PostgresAdmin);
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await create.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(TestDatabase.PostgresAdmin) { Database = name }.ConnectionString;
+    }
+
+    private static async Task<long> ScalarAsync(Database database, string sql)
+    {
+        await using var connection = await database.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>(sql);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> first, Func<Task<long>> positive, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline && !(first() && await positive() > 0))
+        {
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        var value = await read();
+        while (!done(value) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            value = await read();
+        }
+
+        return value;
+    }
+
+    private static async Task<IngestSummary> SendAsync<T>(AsyncClientStreamingCall<T, IngestSummary> call, IEnumerable<T> records)
+    {
+        using (call)
+        {
+            foreach (var record in records)
+            {
+                await call.RequestStream.WriteAsync(record);
+            }
+
+            await call.RequestStream.CompleteAsync();
+            return await call;
+        }
+    }
+
+    private static Seller Seller(string id, DateTime created) => new()
+    {
+        SellerId = id, LegalName = id + " Ltd", TradingName = id, Country = "CN", Status = SellerStatus.Active, VerificationStatus = "VERIFIED",
+        AccountCreatedAt = Timestamp.FromDateTime(created), City = "Shenzhen",
+    };
+
+    private static Listing Listing(string id, string seller, string title, string brand, string category) => new()
+    {
+        ListingId = id, SellerId = seller, Title = title, Url = "https://marketplace.example/l/" + id, Brand = brand, Category = category,
+        Price = new Money { AmountMinor = 4900, Currency = "EUR" }, CreatedAt = Timestamp.FromDateTime(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)),
+    };
+
+    private static Shipment Parcel(string id, string seller, string destination, string listingId, string description, string brand, long valueMinor, DateTime declared) => new()
+    {
+        ShipmentId = id, TrackingNumber = "TN" + id, PlatformOrderId = "ORD-" + id, SellerId = seller,
+        Consignor = new Party { Name = seller, Country = "CN", City = "Shenzhen" },
+        Consignee = new Party { Name = "Consignee " + id, Postcode = "75005", City = "City", Country = destination },
+        OriginCountry = "CN", DestinationCountry = destination, Carrier = "China Post", TransportMode = "AIR",
+        DeclaredAt = Timestamp.FromDateTime(declared), ShippedAt = Timestamp.FromDateTime(declared.AddHours(-30)),
+        Goods =
+        {
+            new GoodsItem
+            {
+                Description = description, HsCode = "420221", Quantity = 1, GrossMassGrams = 500,
+                IntrinsicValue = new Money { AmountMinor = valueMinor, Currency = "EUR" }, CountryOfOrigin = "CN", Brand = brand, ListingId = listingId,
+            },
+        },
+    };
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Whatever happened, no gateway outlives the test.
+        foreach (var node in nodes)
+        {
+            node.Dispose();
+        }
+
+        if (connectionString.Length > 0)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await TestDatabase.DropAsync("postgres", connectionString);
+        }
+
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private sealed class Node : IDisposable
+    {
+        private readonly List<string> log = [];
+
+        public Node(string name, Process process, Uri address)
+        {
+            Name = name;
+            Process = process;
+            Address = address;
+            process.OutputDataReceived += (_, e) => Add(e.Data);
+            process.ErrorDataReceived += (_, e) => Add(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public string Name { get; }
+
+        public Process Process { get; }
+
+        public Uri Address { get; }
+
+        public bool Logged(string fragment)
+        {
+            lock (log)
+            {
+                return log.Exists(l => l.Contains(fragment, StringComparison.Ordinal));
+            }
+        }
+
+        public int Count(string fragment)
+        {
+            lock (log)
+            {
+                return log.Count(l => l.Contains(fragment, StringComparison.Ordinal));
+            }
+        }
+
+        public async Task WaitReadyAsync()
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(45);
+            while (!Logged("Now listening on") && !Logged("Application started"))
+            {
+                if (Process.HasExited || DateTime.UtcNow > deadline)
+                {
+                    string text;
+                    lock (log)
+                    {
+                        text = string.Join(Environment.NewLine, log.TakeLast(40));
+                    }
+
+                    throw new InvalidOperationException($"node {Name} did not start:{Environment.NewLine}{text}");
+                }
+
+                await Task.Delay(100);
+            }
+        }
+
+        private void Add(string? line)
+        {
+            if (line is not null)
+            {
+                lock (log)
+                {
+                    log.Add(line);
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                if (!Process.HasExited)
+                {
+                    Process.Kill(entireProcessTree: true);
+                    Process.WaitForExit(10_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            Process.Dispose();
+        }
+    }
+}
