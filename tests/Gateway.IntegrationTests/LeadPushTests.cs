@@ -90,7 +90,10 @@ public sealed class LeadPushTests(LeadsGateway gateway) : IClassFixture<LeadsGat
             Assert.Equal(LeadStates.Delivered, delivery!.Status);
         }
 
-        var reasons = Google.Protobuf.JsonParser.Default.Parse<Lead>(File.ReadLines(receiver.File.Path).First()).Reasons;
-        Assert.Contains(reasons, r => r.Code == "BRAND_PRICE_ANOMALY" && r.Weight == 60);
+        // The risk-engine leads arrive with their reasons (the investigator's lead has none; order is by lead id).
+        var pushed = File.ReadLines(receiver.File.Path).Select(Google.Protobuf.JsonParser.Default.Parse<Lead>).ToList();
+        var riskLeads = pushed.Where(l => l.Source == LeadSource.RiskEngine).ToList();
+        Assert.NotEmpty(riskLeads);
+        Assert.All(riskLeads, l => Assert.Contains(l.Reasons, r => r.Code == "BRAND_PRICE_ANOMALY" && r.Weight == 60));
     }
 }
