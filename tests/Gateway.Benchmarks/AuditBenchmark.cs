@@ -69,21 +69,9 @@ internal static class AuditBenchmark
         var port = FreePort();
         string[] settings =
         [
-            $"--Gateway:Listen:Port={port}",
-            $"--Gateway:Listen:AdminPort={FreePort()}",
+            .. DevPkiArguments.For(pki, port, FreePort(), "sqlite", $"Data Source={root}/gateway.db"),
             // 64 callers of one agency at full speed: per-agency limits out of the way.
             "--Gateway:Limits:Burst=100000000", "--Gateway:Limits:CallsPerPeriod=100000000", "--Gateway:Limits:MaxConcurrentCalls=100000",
-            $"--Gateway:Tls:ServerCertificate={pki}/server.crt",
-            $"--Gateway:Tls:ServerKey={pki}/server.key",
-            $"--Gateway:Tls:ClientCaBundle={pki}/ca.crt",
-            $"--Gateway:Auth:Issuer=https://localhost:{port}/",
-            $"--Gateway:Auth:SigningCertificate={pki}/token-signing.crt",
-            $"--Gateway:Auth:SigningKey={pki}/token-signing.key",
-            $"--Gateway:Auth:EncryptionCertificate={pki}/token-encryption.crt",
-            $"--Gateway:Auth:EncryptionKey={pki}/token-encryption.key",
-            $"--Gateway:Storage:ConnectionString=Data Source={root}/gateway.db",
-            $"--Gateway:Dev:PkiDirectory={pki}",
-            "--Gateway:Dev:BootstrapOnFirstRun=true",
             $"--Gateway:Audit:Enabled={audited}",
         ];
         var app = GatewayApp.Build(settings, builder => builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning).AddConsole());

@@ -30,12 +30,7 @@ internal static class IngestBenchmark
         var port = FreePort();
         string[] settings =
         [
-            $"--Gateway:Listen:Port={port}", $"--Gateway:Listen:AdminPort={FreePort()}",
-            $"--Gateway:Tls:ServerCertificate={pki}/server.crt", $"--Gateway:Tls:ServerKey={pki}/server.key", $"--Gateway:Tls:ClientCaBundle={pki}/ca.crt",
-            $"--Gateway:Auth:Issuer=https://localhost:{port}/",
-            $"--Gateway:Auth:SigningCertificate={pki}/token-signing.crt", $"--Gateway:Auth:SigningKey={pki}/token-signing.key",
-            $"--Gateway:Auth:EncryptionCertificate={pki}/token-encryption.crt", $"--Gateway:Auth:EncryptionKey={pki}/token-encryption.key",
-            $"--Gateway:Storage:ConnectionString=Data Source={root}/gateway.db", $"--Gateway:Dev:PkiDirectory={pki}", "--Gateway:Dev:BootstrapOnFirstRun=true",
+            .. DevPkiArguments.For(pki, port, FreePort(), "sqlite", $"Data Source={root}/gateway.db"),
         ];
         await using var app = GatewayApp.Build(settings, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.PrepareDatabaseAsync();

@@ -53,12 +53,7 @@ internal static partial class LoadHarness
         var started = Stopwatch.StartNew();
         using var cleanup = new ChildProcesses();
         var gateway = cleanup.Add(StartSelf("gateway-server", [
-            $"--Gateway:Listen:Port={gatewayPort}", $"--Gateway:Listen:AdminPort={adminPort}",
-            $"--Gateway:Tls:ServerCertificate={pki}/server.crt", $"--Gateway:Tls:ServerKey={pki}/server.key",
-            $"--Gateway:Tls:ClientCaBundle={pki}/ca.crt", $"--Gateway:Auth:Issuer=https://localhost:{gatewayPort}/",
-            $"--Gateway:Auth:SigningCertificate={pki}/token-signing.crt", $"--Gateway:Auth:SigningKey={pki}/token-signing.key",
-            $"--Gateway:Auth:EncryptionCertificate={pki}/token-encryption.crt", $"--Gateway:Auth:EncryptionKey={pki}/token-encryption.key",
-            $"--Gateway:Storage:ConnectionString=Data Source={work}/gateway.db", $"--Gateway:Dev:PkiDirectory={pki}",
+            .. DevPkiArguments.For(pki, gatewayPort, adminPort, "sqlite", $"Data Source={work}/gateway.db"),
             // The benchmark measures throughput of one client: per-agency limits out of the way.
             "--Gateway:Limits:Burst=100000000", "--Gateway:Limits:CallsPerPeriod=100000000", "--Gateway:Limits:MaxConcurrentCalls=100000",
             .. settings]));

@@ -220,20 +220,14 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[]
-        {
+        foreach (var argument in (string[])
+        [
             gatewayDll,
-            $"--Gateway:Listen:Port={port}", $"--Gateway:Listen:AdminPort={adminPort}",
-            $"--Gateway:Tls:ServerCertificate={Pki}/server.crt", $"--Gateway:Tls:ServerKey={Pki}/server.key",
-            $"--Gateway:Tls:ClientCaBundle={Pki}/ca.crt", $"--Gateway:Auth:Issuer=https://localhost:{port}/",
-            $"--Gateway:Auth:SigningCertificate={Pki}/token-signing.crt", $"--Gateway:Auth:SigningKey={Pki}/token-signing.key",
-            $"--Gateway:Auth:EncryptionCertificate={Pki}/token-encryption.crt", $"--Gateway:Auth:EncryptionKey={Pki}/token-encryption.key",
-            $"--Gateway:Storage:Provider={provider}", $"--Gateway:Storage:ConnectionString={connectionString}",
-            $"--Gateway:Dev:PkiDirectory={Pki}", "--Gateway:Dev:BootstrapOnFirstRun=true",
+            .. DevPkiArguments.For(Pki, port, adminPort, provider, connectionString),
             "--Gateway:Hangfire:ServerEnabled=false", "--Gateway:Hangfire:DashboardEnabled=false",
             "--Gateway:Limits:Burst=1000000", "--Gateway:Limits:CallsPerPeriod=1000000",
             "--Logging:LogLevel:Default=Warning",
-        })
+        ])
         {
             start.ArgumentList.Add(argument);
         }

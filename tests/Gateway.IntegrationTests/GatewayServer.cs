@@ -52,20 +52,7 @@ public class GatewayServer : IAsyncLifetime
         CreateForeignPki();
         string[] args =
         [
-            $"--Gateway:Listen:Port={Port}",
-            $"--Gateway:Listen:AdminPort={AdminPort}",
-            $"--Gateway:Tls:ServerCertificate={Pki}/server.crt",
-            $"--Gateway:Tls:ServerKey={Pki}/server.key",
-            $"--Gateway:Tls:ClientCaBundle={Pki}/ca.crt",
-            $"--Gateway:Auth:Issuer=https://localhost:{Port}/",
-            $"--Gateway:Auth:SigningCertificate={Pki}/token-signing.crt",
-            $"--Gateway:Auth:SigningKey={Pki}/token-signing.key",
-            $"--Gateway:Auth:EncryptionCertificate={Pki}/token-encryption.crt",
-            $"--Gateway:Auth:EncryptionKey={Pki}/token-encryption.key",
-            $"--Gateway:Storage:Provider={Provider}",
-            $"--Gateway:Storage:ConnectionString={ConnectionString}",
-            $"--Gateway:Dev:PkiDirectory={Pki}",
-            "--Gateway:Dev:BootstrapOnFirstRun=true",
+            .. DevPkiArguments.For(Pki, Port, AdminPort, Provider, ConnectionString),
             // Jobs are invoked directly by tests (deterministic, on the fake clock), never by Hangfire's server.
             "--Gateway:Hangfire:ServerEnabled=false",
         ];

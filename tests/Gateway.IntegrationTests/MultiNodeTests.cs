@@ -154,15 +154,7 @@ public sealed class MultiNodeTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var argument in (string[])
         [
             ServerAssembly(), "serve",
-            $"--Gateway:Listen:Port={port}", $"--Gateway:Listen:AdminPort={adminPort}",
-            $"--Gateway:Tls:ServerCertificate={Pki}/server.crt", $"--Gateway:Tls:ServerKey={Pki}/server.key",
-            $"--Gateway:Tls:ClientCaBundle={Pki}/ca.crt",
-            // One issuer for all nodes: a token from one node is accepted by the others, as behind a load balancer.
-            $"--Gateway:Auth:Issuer=https://localhost:{port}/",
-            $"--Gateway:Auth:SigningCertificate={Pki}/token-signing.crt", $"--Gateway:Auth:SigningKey={Pki}/token-signing.key",
-            $"--Gateway:Auth:EncryptionCertificate={Pki}/token-encryption.crt", $"--Gateway:Auth:EncryptionKey={Pki}/token-encryption.key",
-            "--Gateway:Storage:Provider=postgres", $"--Gateway:Storage:ConnectionString={connectionString}",
-            $"--Gateway:Dev:PkiDirectory={Pki}", "--Gateway:Dev:BootstrapOnFirstRun=true",
+            .. DevPkiArguments.For(Pki, port, adminPort, "postgres", connectionString),
             "--Gateway:Hangfire:ServerEnabled=true", "--Gateway:Hangfire:PollingInterval=00:00:01", "--Gateway:Hangfire:DashboardEnabled=false",
             // Hangfire's cron takes an optional seconds field: every two seconds instead of every minute.
             "--Gateway:Jobs:score-shipments:Cron=*/2 * * * * *", "--Gateway:Jobs:deliver-leads:Cron=*/2 * * * * *",
