@@ -14,8 +14,12 @@ internal static class CertificateSubjects
     /// Format prints the encoded order, which does not survive a second parse.)
     /// </summary>
     public static string Normalise(string distinguishedName) =>
-        // Re-decoded from DER: a name built from a string keeps that string's spacing verbatim.
-        new X500DistinguishedName(new X500DistinguishedName(distinguishedName).RawData).Name;
+        // Cached: the caller interceptor compares on every call, and the registered subjects are few.
+        Normalised.GetOrAdd(distinguishedName, static dn =>
+            // Re-decoded from DER: a name built from a string keeps that string's spacing verbatim.
+            new X500DistinguishedName(new X500DistinguishedName(dn).RawData).Name);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Normalised = new(StringComparer.Ordinal);
 
     public static string Of(X509Certificate2 certificate) => certificate.SubjectName.Name;
 
