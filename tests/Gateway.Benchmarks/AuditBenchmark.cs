@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Benchmarks;
 
 /// <summary>
-/// `audit [--seconds 10] [--callers 64] [--rounds 2]`: GetShipment throughput with auditing on and off,
+/// `audit [--seconds 10] [--callers 64] [--rounds 2] [--only on|off]`: GetShipment throughput with auditing on and off,
 /// each over real mTLS with real tokens against an in-process gateway (fresh temp folder, dev PKI,
 /// SQLite file, free ports). Rounds alternate the order (off/on, on/off) so drift and warm-up hit both alike.
 /// With auditing on it also checks that sequences are unique and contiguous and that the chain verifies.
@@ -27,6 +27,16 @@ internal static class AuditBenchmark
         var seconds = Option(args, "--seconds", 10);
         var callers = Option(args, "--callers", 64);
         var rounds = Option(args, "--rounds", 2);
+        // `--only on|off`: one configuration for `--seconds`, nothing else — to attach a profiler to.
+        var only = Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length ? args[o + 1] : null;
+        if (only is not null)
+        {
+            Console.WriteLine($"pid {Environment.ProcessId}");
+            var (rate, onlyVerified) = await RunOnceAsync(audited: only == "on", seconds, callers);
+            Console.WriteLine(FormattableString.Invariant($"audit {only}: {rate:F0} calls/s"));
+            return onlyVerified ? 0 : 1;
+        }
+
         double off = 0, on = 0;
         var ok = true;
         // One unmeasured round first: the very first run in the process pays JIT and cold caches, which
@@ -95,9 +105,14 @@ internal static class AuditBenchmark
             await Drive(client, request, callers, TimeSpan.FromSeconds(2));
             var store = app.Services.GetRequiredService<AuditStore>();
             var before = audited ? (await store.ReadHeadAsync()).Sequence : 0;
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var stopwatch = Stopwatch.StartNew();
             var calls = await Drive(client, request, callers, TimeSpan.FromSeconds(seconds));
             var rate = calls / stopwatch.Elapsed.TotalSeconds;
+            // Client and server share the process: this is the whole call's CPU, both ends.
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            Console.WriteLine(FormattableString.Invariant(
+                $"  audit {(audited ? "on" : "off")}: {calls} calls, {rate:F0} calls/s, {cpu.TotalMicroseconds / calls:F0} µs CPU per call (client + server), CPU busy {cpu.TotalSeconds / stopwatch.Elapsed.TotalSeconds / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores"));
 
             var verified = true;
             if (audited)

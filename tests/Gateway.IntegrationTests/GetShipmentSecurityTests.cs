@@ -146,6 +146,42 @@ public sealed class GetShipmentSecurityTests(GatewayServer gateway) : IClassFixt
     }
 
     [Fact]
+    public async Task A_token_already_accepted_on_its_own_connection_is_still_refused_on_another_agencys_connection()
+    {
+        // The gateway reuses a successful validation for the token's lifetime (Auth/ValidatedTokens.cs):
+        // the reuse must be keyed on the certificate too, or a stolen token would ride on the first success.
+        using var fr = gateway.Connect("fr-customs");
+        var frToken = (await fr.RequestTokenAsync()).AccessToken;
+        using (var own = fr.CreateChannel(_ => Task.FromResult(frToken)))
+        {
+            Assert.Equal(ToFrance, (await Shipments(own).GetShipmentAsync(Calls.ByTracking(ToFrance))).TrackingNumber);
+        }
+
+        using var de = gateway.Connect("de-customs");
+        using var stolen = de.CreateChannel(_ => Task.FromResult(frToken));
+        var e = await Assert.ThrowsAsync<RpcException>(() => Shipments(stolen).GetShipmentAsync(Calls.ByTracking(ToFrance)).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
+
+        // And the owner keeps working: the refusal did not evict or poison the owner's entry.
+        using var again = fr.CreateChannel(_ => Task.FromResult(frToken));
+        Assert.Equal(ToFrance, (await Shipments(again).GetShipmentAsync(Calls.ByTracking(ToFrance))).TrackingNumber);
+    }
+
+    [Fact]
+    public async Task A_token_already_accepted_is_refused_once_it_expires()
+    {
+        using var fr = gateway.Connect("fr-customs");
+        var token = (await fr.RequestTokenAsync()).AccessToken;
+        using var channel = fr.CreateChannel(_ => Task.FromResult(token));
+        Assert.Equal(ToFrance, (await Shipments(channel).GetShipmentAsync(Calls.ByTracking(ToFrance))).TrackingNumber);
+
+        gateway.Clock.Advance(TimeSpan.FromMinutes(6)); // the token lives 300 s
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => Shipments(channel).GetShipmentAsync(Calls.ByTracking(ToFrance)).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
+    }
+
+    [Fact]
     public async Task Missing_legal_basis_or_case_reference_is_invalid_argument_with_field_violations()
     {
         using var fr = gateway.Connect("fr-customs");

@@ -25,4 +25,13 @@ internal static class CertificateSubjects
 
     public static bool Matches(X509Certificate2 certificate, string registeredSubject) =>
         string.Equals(Of(certificate), Normalise(registeredSubject), StringComparison.Ordinal);
+
+    /// <summary>
+    /// SHA-256 of the certificate (lower-case hex), as the audit log records it. Computed once per
+    /// certificate object: a connection presents the same object for every call it carries.
+    /// </summary>
+    public static string Thumbprint(X509Certificate2 certificate) =>
+        Thumbprints.GetValue(certificate, static c => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(c.RawDataMemory.Span)));
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, string> Thumbprints = [];
 }

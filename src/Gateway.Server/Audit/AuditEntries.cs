@@ -47,7 +47,7 @@ internal sealed class AuditEntries(TimeProvider clock, IOptions<AuditOptions> op
             AgencyId = Cut(agencyId, 64),
             ClientId = Cut(clientId, 128),
             CertificateThumbprint = caller?.CertificateThumbprint
-                ?? (certificate is null ? "" : Convert.ToHexStringLower(SHA256.HashData(certificate.RawData))),
+                ?? (certificate is null ? "" : Agencies.CertificateSubjects.Thumbprint(certificate)),
             Rpc = Cut(rpc, 200),
             StatusCode = statusCode,
         };

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Server.Agencies;
 using Gateway.Server.Hosting;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
@@ -87,14 +88,21 @@ internal static class AuthSetup
                 validation.UseAspNetCore();
             });
 
-        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        // The default scheme reuses OpenIddict's validation of a token for its lifetime (ValidatedTokens.cs says why that is safe).
+        services.AddSingleton<ValidatedTokens>();
+        services.AddAuthentication(CachedTokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, CachedTokenAuthenticationHandler>(CachedTokenAuthenticationHandler.SchemeName, scheme =>
+            {
+                scheme.ForwardChallenge = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+                scheme.ForwardForbid = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+            });
         services.AddAuthorization(authorization =>
         {
             foreach (var policy in RpcScopes.Policies)
             {
                 var anyOf = policy.Split('|');
                 authorization.AddPolicy(policy, p => p
-                    .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                    .AddAuthenticationSchemes(CachedTokenAuthenticationHandler.SchemeName)
                     .RequireAuthenticatedUser()
                     .RequireAssertion(ctx => anyOf.Any(scope => ctx.User.HasScope(scope))));
             }

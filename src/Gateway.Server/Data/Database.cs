@@ -54,6 +54,21 @@ internal sealed class Database : IDisposable
         return connection;
     }
 
+    /// <summary>Synchronous open, for code on its own thread (the audit writer's loop).</summary>
+    public DbConnection Open()
+    {
+        if (postgres is not null)
+        {
+            return postgres.OpenConnection();
+        }
+
+        DbConnection connection = Provider == "sqlserver"
+            ? new Microsoft.Data.SqlClient.SqlConnection(connectionString)
+            : new SqliteConnection(connectionString);
+        connection.Open();
+        return connection;
+    }
+
     public void Dispose() => postgres?.Dispose();
 
     /// <summary>Absolute path of the database file, and its folder created, so the server can run from anywhere.</summary>

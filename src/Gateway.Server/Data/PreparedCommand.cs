@@ -8,7 +8,7 @@ namespace Gateway.Server.Data;
 /// Dapper builds a new command per call, and the provider re-parses its SQL every time, which is
 /// most of the cost of a small insert. Plain ADO.NET, so it works unchanged on every provider.
 /// </summary>
-internal sealed class PreparedCommand : IAsyncDisposable
+internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
 {
     private readonly DbCommand command;
     private readonly Dictionary<string, DbParameter> parameters = new(StringComparer.Ordinal);
@@ -58,6 +58,18 @@ internal sealed class PreparedCommand : IAsyncDisposable
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Synchronous, for a loop on its own thread (the audit writer's).</summary>
+    public int Execute()
+    {
+        if (!prepared)
+        {
+            command.Prepare();
+            prepared = true;
+        }
+
+        return command.ExecuteNonQuery();
+    }
+
     public async Task<object?> ScalarAsync(CancellationToken cancellationToken)
     {
         await PrepareOnceAsync(cancellationToken);
@@ -75,4 +87,6 @@ internal sealed class PreparedCommand : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => command.DisposeAsync();
+
+    public void Dispose() => command.Dispose();
 }

@@ -88,7 +88,7 @@ internal sealed partial class CallerInterceptor(AgencyStore agencies, ILogger<Ca
             Validate(envelope);
         }
 
-        var thumbprint = Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
+        var thumbprint = CertificateSubjects.Thumbprint(certificate);
         http.Features.Set(new Caller(agency, envelope, thumbprint));
     }
 

@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
+
+namespace Gateway.Server.Auth;
+
+/// <summary>
+/// Access tokens already validated by OpenIddict, kept until they expire, keyed by the token and the
+/// certificate it was presented with. A customs system reuses one token for hundreds of calls; full
+/// validation (JWT parse, RS256 signature, cnf check, a dozen OpenIddict handlers resolved per call)
+/// was the largest cost of a GetShipment after the database. What makes reuse safe:
+/// <list type="bullet">
+/// <item>Tokens are self-contained JWTs with no revocation: validating the same bytes again can only
+/// change its answer when the clock passes the token's expiry, and every hit checks that expiry
+/// against the same clock OpenIddict uses.</item>
+/// <item>The hit also requires the very certificate (its DER bytes) the token was validated with, so
+/// the RFC 8705 binding (cnf.x5t#S256) still holds: a token stolen from its connection misses the
+/// cache and is refused by OpenIddict.</item>
+/// <item>Suspension is checked per call after authentication (<see cref="Grpc.CallerInterceptor"/>),
+/// not at validation, so it stays immediate.</item>
+/// </list>
+/// What it changes: a signing key withdrawn from configuration (a key compromise) stops validating
+/// cached tokens only when they expire — at most the token lifetime (300 s by default); a restart
+/// empties the cache at once. Refusals are never cached.
+/// </summary>
+internal sealed class ValidatedTokens(TimeProvider clock)
+{
+    /// <summary>Bounds memory against a flood of distinct valid tokens (each needs a certificate and a token request).</summary>
+    public const int MaxEntries = 10_000;
+
+    private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
+
+    public int Count => entries.Count;
+
+    public ClaimsPrincipal? Find(string token, ReadOnlySpan<byte> certificate)
+    {
+        if (!entries.TryGetValue(token, out var entry))
+        {
+            return null;
+        }
+
+        if (entry.Expires <= clock.GetUtcNow())
+        {
+            entries.TryRemove(new KeyValuePair<string, Entry>(token, entry));
+            return null;
+        }
+
+        return certificate.SequenceEqual(entry.Certificate) ? entry.Principal : null;
+    }
+
+    public void Add(string token, ReadOnlySpan<byte> certificate, ClaimsPrincipal principal)
+    {
+        if (principal.GetExpirationDate() is not { } expires)
+        {
+            return;
+        }
+
+        if (entries.Count >= MaxEntries)
+        {
+            var now = clock.GetUtcNow();
+            foreach (var (key, entry) in entries)
+            {
+                if (entry.Expires <= now)
+                {
+                    entries.TryRemove(key, out _);
+                }
+            }
+
+            if (entries.Count >= MaxEntries)
+            {
+                return;
+            }
+        }
+
+        entries[token] = new Entry(certificate.ToArray(), principal, expires);
+    }
+
+    private sealed record Entry(byte[] Certificate, ClaimsPrincipal Principal, DateTimeOffset Expires);
+}
+
+/// <summary>
+/// The gateway's authentication scheme: a cache hit in <see cref="ValidatedTokens"/>, otherwise
+/// OpenIddict's validation, whose success is cached. Challenges and forbids go to OpenIddict, so a
+/// refused call gets OpenIddict's standard WWW-Authenticate answer.
+/// </summary>
+internal sealed class CachedTokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ValidatedTokens tokens)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "gateway-token";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var token = BearerToken(Request.Headers.Authorization.ToString());
+        var certificate = Context.Connection.ClientCertificate;
+        if (token is not null && certificate is not null && tokens.Find(token, certificate.RawDataMemory.Span) is { } cached)
+        {
+            return AuthenticateResult.Success(new AuthenticationTicket(cached, SchemeName));
+        }
+
+        var result = await Context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        if (result.Succeeded && token is not null && certificate is not null)
+        {
+            tokens.Add(token, certificate.RawDataMemory.Span, result.Principal);
+        }
+
+        return result.Succeeded ? AuthenticateResult.Success(new AuthenticationTicket(result.Principal, SchemeName)) : result;
+    }
+
+    private static string? BearerToken(string header) =>
+        header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7 ? header[7..].Trim() : null;
+}
