@@ -47,7 +47,7 @@ public sealed class ReceiverFaultTests(ReceiverFaultsGateway gateway, Xunit.Abst
             // The fault really happened as injected (a deadline, a reset socket, an HTTP 503).
             Assert.Contains(fault switch
             {
-                ReceiverFault.ResetConnection => "Connection reset by peer",
+                ReceiverFault.ResetConnection => "Connection reset",
                 ReceiverFault.Http503 => "HTTP status code: 503",
                 _ => "DeadlineExceeded",
             }, delivery.LastError, StringComparison.Ordinal);
