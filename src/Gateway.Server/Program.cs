@@ -57,6 +57,7 @@ internal static class GatewayApp
         app.UseGatewayAudit();
         app.UseAdminCredential();
         app.UseGatewayJobsDashboard();
+        app.UseTokenEndpointLimits();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMalformedRequestRefusal();

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Dapper;
 using Gateway.Client;
+using Gateway.Client.Receiver;
 using Gateway.Contracts.V1;
 using Gateway.Server.Data;
 using Gateway.Server.Pki;
@@ -15,8 +16,11 @@ namespace Gateway.IntegrationTests;
 
 /// <summary>
 /// The real gateway in a child process, killed with SIGKILL in the middle of mixed load (ingest
-/// streams, seizure reports, reads), then restarted on the same database: every write the gateway
-/// acknowledged is there exactly once, retried requests are recognised, and the audit chain verifies.
+/// streams, seizure reports, reads, investigators' leads pushed by Hangfire's deliver-leads job to
+/// a real receiver over mutual TLS), then restarted on the same database: every write the gateway
+/// acknowledged is there exactly once, retried requests are recognised, lead delivery resumes from
+/// the outbox (with SQLite Hangfire's storage is in memory: the restart re-registers the job) until
+/// every acknowledged lead has reached the receiver once, and the audit chain verifies.
 /// </summary>
 public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -46,18 +50,41 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task After_kill_9_under_mixed_load_every_acknowledged_write_is_present_exactly_once_and_the_audit_chain_verifies()
+    public async Task After_kill_9_under_mixed_load_every_acknowledged_write_is_present_exactly_once_deliveries_resume_and_the_audit_chain_verifies()
     {
         var sellers = new ConcurrentBag<string>();
         var seizures = new ConcurrentDictionary<ReportSeizureRequest, string>(); // acknowledged request → seizure id
+        var leads = new ConcurrentDictionary<CreateLeadRequest, string>();        // acknowledged request → lead id
         var reads = 0;
 
+        // fr-customs' receiver, in this process so it outlives the gateway: every call is answered after
+        // 400 ms and the leads are stored even if the caller is gone by then (a push cut by the kill still
+        // lands, its answer is lost: the restarted gateway must redeliver and the receiver deduplicate).
+        var lastCallStarted = Stopwatch.StartNew();
+        await using var receiver = await LeadReceiverHost.StartAsync(new LeadReceiverOptions
+        {
+            CertificatePath = Path.Combine(Pki, "fr-customs-receiver.crt"),
+            KeyPath = Path.Combine(Pki, "fr-customs-receiver.key"),
+            ClientCaPath = Path.Combine(Pki, "ca.crt"),
+            OutputPath = Path.Combine(root, "fr-leads.ndjson"),
+            Faults = _ =>
+            {
+                lastCallStarted.Restart();
+                return ReceiverFault.AnswerSlowly;
+            },
+            FaultDelay = TimeSpan.FromMilliseconds(400),
+        });
+
+        int storedAtKill;
+        bool pushInFlight;
         using (var server = await StartAsync())
         {
+            await SetReceiverAsync("fr-customs", receiver.Address);
             using var stop = new CancellationTokenSource();
             var load = new List<Task>();
             for (var worker = 0; worker < 3; worker++)
             {
+                load.Add(Task.Run(() => LeadLoopAsync(server.Address, leads, stop.Token)));
                 load.Add(Task.Run(() => IngestLoopAsync(server.Address, sellers, stop.Token)));
                 load.Add(Task.Run(() => SeizureLoopAsync(server.Address, seizures, stop.Token)));
                 load.Add(Task.Run(async () =>
@@ -80,22 +107,38 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
                 }));
             }
 
-            // Let the load run until enough has been acknowledged, then pull the plug mid-flight.
+            // Let the load run until enough has been acknowledged and pushed, then pull the plug in the
+            // middle of a push (a receiver call started less than 100 ms ago and takes 400 ms).
             var watch = Stopwatch.StartNew();
-            while ((sellers.Count < 200 || seizures.Count < 30) && watch.Elapsed < TimeSpan.FromSeconds(60))
+            while ((sellers.Count < 200 || seizures.Count < 30 || leads.Count < 30 || receiver.File.Calls < 3 || lastCallStarted.ElapsedMilliseconds > 100)
+                   && watch.Elapsed < TimeSpan.FromSeconds(60))
             {
-                await Task.Delay(50);
+                await Task.Delay(10);
             }
 
             server.Process.Kill(); // SIGKILL: no shutdown hooks, no flush
             await server.Process.WaitForExitAsync();
-            await Task.Delay(300);
+            pushInFlight = lastCallStarted.ElapsedMilliseconds < 400;
+            await Task.Delay(500); // the cut push lands at the receiver
             await stop.CancelAsync();
             await Task.WhenAll(load);
+            storedAtKill = await receiver.File.CountAsync();
+            output.WriteLine($"push in flight at the kill: {pushInFlight}; receiver calls {receiver.File.Calls}, leads stored {storedAtKill}");
         }
 
-        output.WriteLine($"acknowledged before the kill: {sellers.Count} sellers, {seizures.Count} seizures, {reads} reads");
-        Assert.True(sellers.Count >= 200 && seizures.Count >= 30, "enough load was acknowledged before the kill");
+        output.WriteLine($"acknowledged before the kill: {sellers.Count} sellers, {seizures.Count} seizures, {leads.Count} leads, {reads} reads");
+        Assert.True(sellers.Count >= 200 && seizures.Count >= 30 && leads.Count >= 30, "enough load was acknowledged before the kill");
+        Assert.True(pushInFlight, "the gateway was killed in the middle of a push");
+        long undeliveredAtKill;
+        using (var database = new Database(Options.Create(new StorageOptions { Provider = provider, ConnectionString = connectionString })))
+        await using (var connection = await database.OpenAsync())
+        {
+            // At least the push cut by the kill: its leads may be at the receiver, but the gateway never heard so.
+            undeliveredAtKill = await UndeliveredAsync(connection, [.. leads.Values]);
+        }
+
+        output.WriteLine($"acknowledged leads not DELIVERED in the gateway's database at the kill: {undeliveredAtKill}");
+        Assert.True(undeliveredAtKill > 0, "the outbox had work left when the gateway died");
 
         using (var server = await StartAsync())
         {
@@ -127,7 +170,82 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
             var verified = await new AuditService.AuditServiceClient(auditChannel).VerifyAuditAsync(new VerifyAuditRequest { Context = Calls.Context() });
             output.WriteLine($"audit: {verified.RecordsChecked} records checked, ok {verified.Ok}");
             Assert.True(verified.Ok, $"audit chain broken at {verified.FirstBadSequence}");
-            Assert.True(verified.RecordsChecked > sellers.Count / 50 + seizures.Count, "the acknowledged calls were audited");
+            Assert.True(verified.RecordsChecked > sellers.Count / 50 + seizures.Count + leads.Count, "the acknowledged calls were audited");
+
+            // Deliveries resume: the re-registered deliver-leads job enrols what was never pushed and, once
+            // the dead process's claims expire, retries what was cut; every acknowledged lead arrives.
+            var expected = leads.Values.ToHashSet(StringComparer.Ordinal);
+            var wait = Stopwatch.StartNew();
+            while (wait.Elapsed < TimeSpan.FromSeconds(25)
+                   && (!expected.IsSubsetOf(ReceivedLeads.Read(receiver.File.Path)) || await UndeliveredAsync(connection, expected) > 0))
+            {
+                await Task.Delay(200);
+            }
+
+            var stored = ReceivedLeads.Read(receiver.File.Path);
+            output.WriteLine($"after the restart: receiver stored {stored.Count} leads ({receiver.File.Received} received, redeliveries deduplicated) in {wait.Elapsed.TotalSeconds:F1} s");
+            Assert.Empty(expected.Except(stored));                              // none lost
+            Assert.Equal(stored.Count, stored.Distinct().Count());              // none stored twice
+            Assert.Equal(0, await UndeliveredAsync(connection, expected));     // and the gateway knows it
+            var leadCounts = (await connection.QueryAsync<(string, long)>(
+                "SELECT dedup_key, COUNT(*) FROM leads WHERE agency_id = 'fr-customs' GROUP BY dedup_key")).ToDictionary(r => r.Item1, r => r.Item2);
+            Assert.All(leads.Keys, r => Assert.Equal(1, leadCounts.GetValueOrDefault($"request:platform:{r.RequestId}")));
+
+            // A retried CreateLead after the restart is the same lead, and is not pushed again.
+            using var platform = Connect(server.Address, "platform");
+            using var platformChannel = platform.CreateChannel();
+            var leadClient = new LeadService.LeadServiceClient(platformChannel);
+            var calls = receiver.File.Received;
+            foreach (var (request, leadId) in leads.Take(5))
+            {
+                Assert.Equal(leadId, (await leadClient.CreateLeadAsync(request)).LeadId);
+            }
+
+            await Task.Delay(2500); // two job runs
+            Assert.Equal(calls, receiver.File.Received);
+        }
+    }
+
+    private static async Task<long> UndeliveredAsync(System.Data.Common.DbConnection connection, IReadOnlyCollection<string> leadIds)
+    {
+        var delivered = await connection.QueryAsync<string>("SELECT lead_id FROM leads WHERE agency_id = 'fr-customs' AND status = 'DELIVERED'");
+        return leadIds.Except(delivered).LongCount();
+    }
+
+    private async Task SetReceiverAsync(string agencyId, Uri endpoint)
+    {
+        using var database = new Database(Options.Create(new StorageOptions { Provider = provider, ConnectionString = connectionString }));
+        await using var connection = await database.OpenAsync();
+        Assert.Equal(1, await connection.ExecuteAsync(
+            "UPDATE agencies SET receiver_endpoint = @endpoint WHERE id = @agencyId", new { endpoint = endpoint.ToString(), agencyId }));
+    }
+
+    private async Task LeadLoopAsync(Uri address, ConcurrentDictionary<CreateLeadRequest, string> acknowledged, CancellationToken stop)
+    {
+        using var platform = Connect(address, "platform");
+        using var channel = platform.CreateChannel();
+        var client = new LeadService.LeadServiceClient(channel);
+        while (!stop.IsCancellationRequested)
+        {
+            var request = new CreateLeadRequest
+            {
+                Context = Calls.Context("INV-KILL-9"),
+                RequestId = Guid.NewGuid().ToString(),
+                AgencyId = "fr-customs",
+                ShipmentIds = { "SHP-DEMO-0001" },
+                Narrative = "Killed mid-delivery: must still arrive, once.",
+                InvestigatorId = "investigator-9",
+            };
+            try
+            {
+                var lead = await client.CreateLeadAsync(request, cancellationToken: stop);
+                acknowledged[request] = lead.LeadId;
+                await Task.Delay(20, stop);
+            }
+            catch (Exception e) when (e is RpcException or OperationCanceledException or HttpRequestException)
+            {
+                await Task.Delay(10, CancellationToken.None);
+            }
         }
     }
 
@@ -224,7 +342,14 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
         [
             gatewayDll,
             .. DevPkiArguments.For(Pki, port, adminPort, provider, connectionString),
-            "--Gateway:Hangfire:ServerEnabled=false", "--Gateway:Hangfire:DashboardEnabled=false",
+            // Hangfire on, deliver-leads every second on a short retry schedule; the other jobs off.
+            "--Gateway:Hangfire:DashboardEnabled=false", "--Gateway:Hangfire:PollingInterval=00:00:01",
+            "--Gateway:Jobs:deliver-leads:Cron=* * * * * *",
+            "--Gateway:Jobs:score-shipments:Enabled=false", "--Gateway:Jobs:retention:Enabled=false",
+            $"--Gateway:Push:Certificate={Pki}/gateway-push.crt", $"--Gateway:Push:Key={Pki}/gateway-push.key",
+            $"--Gateway:Push:ReceiverCaBundle={Pki}/ca.crt", "--Gateway:Push:Timeout=00:00:02",
+            "--Gateway:Leads:Delivery:InitialBackoff=00:00:01", "--Gateway:Leads:Delivery:MaxBackoff=00:00:02",
+            "--Gateway:Leads:Delivery:ClaimTimeout=00:00:03",
             "--Gateway:Limits:Burst=1000000", "--Gateway:Limits:CallsPerPeriod=1000000",
             "--Logging:LogLevel:Default=Warning",
         ])

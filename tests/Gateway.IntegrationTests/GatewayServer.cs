@@ -55,6 +55,9 @@ public class GatewayServer : IAsyncLifetime
             .. DevPkiArguments.For(Pki, Port, AdminPort, Provider, ConnectionString),
             // Jobs are invoked directly by tests (deterministic, on the fake clock), never by Hangfire's server.
             "--Gateway:Hangfire:ServerEnabled=false",
+            // Suites such as the authorization matrix fetch a token per case with one certificate, far
+            // above what a caching client needs; TokenEndpointLimitTests sets (and proves) a real limit.
+            "--Gateway:Limits:TokenEndpoint:Burst=1000000", "--Gateway:Limits:TokenEndpoint:RequestsPerPeriod=1000000",
         ];
         app = GatewayApp.Build([.. args, .. AdditionalArgs()], builder =>
         {

@@ -9,7 +9,7 @@ namespace Gateway.IntegrationTests;
 /// A gateway that pushes leads with its own client certificate to receivers trusted through the dev CA,
 /// on a short retry schedule (10 s doubling to 5 min, 1 h window) that tests walk through with the fake clock.
 /// </summary>
-public sealed class LeadsGateway : GatewayServer
+public class LeadsGateway : GatewayServer
 {
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan RetryWindow = TimeSpan.FromHours(1);
@@ -19,18 +19,21 @@ public sealed class LeadsGateway : GatewayServer
         $"--Gateway:Push:Certificate={Pki}/gateway-push.crt",
         $"--Gateway:Push:Key={Pki}/gateway-push.key",
         $"--Gateway:Push:ReceiverCaBundle={Pki}/ca.crt",
-        "--Gateway:Push:Timeout=00:00:20",
+        $"--Gateway:Push:Timeout={PushTimeout}",
         "--Gateway:Leads:Delivery:InitialBackoff=00:00:10",
         $"--Gateway:Leads:Delivery:MaxBackoff={MaxBackoff}",
         $"--Gateway:Leads:Delivery:RetryWindow={RetryWindow}",
     ];
+
+    /// <summary>Deadline of one push (real time: it is the gRPC deadline of the call).</summary>
+    public virtual TimeSpan PushTimeout => TimeSpan.FromSeconds(20);
 
     internal DeliverLeadsJob DeliverJob => Services.GetRequiredService<DeliverLeadsJob>();
 
     internal LeadDeliveries Deliveries => Services.GetRequiredService<LeadDeliveries>();
 
     /// <summary>The agency's reference receiver (its demo server certificate), in-process on a free port, registered as the agency's endpoint.</summary>
-    internal async Task<LeadReceiverHost> StartReceiverAsync(string agencyId, Func<int, ReceiverFault>? faults = null)
+    internal async Task<LeadReceiverHost> StartReceiverAsync(string agencyId, Func<int, ReceiverFault>? faults = null, TimeSpan? faultDelay = null)
     {
         var receiver = await LeadReceiverHost.StartAsync(new LeadReceiverOptions
         {
@@ -39,6 +42,7 @@ public sealed class LeadsGateway : GatewayServer
             ClientCaPath = Path.Combine(Pki, "ca.crt"),
             OutputPath = Path.Combine(Root, $"received-{agencyId}-{Guid.NewGuid():N}.ndjson"),
             Faults = faults,
+            FaultDelay = faultDelay ?? TimeSpan.FromSeconds(1),
         });
         await Agencies.SetReceiverAsync(agencyId, receiver.Address.ToString());
         return receiver;

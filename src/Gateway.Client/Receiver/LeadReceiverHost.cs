@@ -1,6 +1,9 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -22,6 +25,21 @@ internal enum ReceiverFault
 
     /// <summary>Store the leads, then answer UNAVAILABLE (the answer is lost: the gateway must redeliver, the receiver dedup).</summary>
     FailAfterWriting,
+
+    /// <summary>Never answer: hold the call until the caller gives up (its deadline), storing nothing.</summary>
+    NeverAnswer,
+
+    /// <summary>Reset the TCP connection in the middle of the request (RST, no TLS close, no HTTP/2 GOAWAY), storing nothing.</summary>
+    ResetConnection,
+
+    /// <summary>
+    /// Wait <see cref="LeadReceiverOptions.FaultDelay"/>, then store and answer — even if the caller gave up
+    /// meanwhile (a slow receiver that still processes late: the leads are stored, the answer is lost).
+    /// </summary>
+    AnswerSlowly,
+
+    /// <summary>Answer plain HTTP 503 before gRPC sees the call (a proxy or load balancer in front of a receiver that is down).</summary>
+    Http503,
 }
 
 internal sealed class LeadReceiverOptions
@@ -52,6 +70,9 @@ internal sealed class LeadReceiverOptions
     /// <summary>Fault injection for tests, by 1-based call number.</summary>
     public Func<int, ReceiverFault>? Faults { get; init; }
 
+    /// <summary>How long <see cref="ReceiverFault.AnswerSlowly"/> waits.</summary>
+    public TimeSpan FaultDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     public Action<ILoggingBuilder>? Logging { get; init; }
 }
 
@@ -81,6 +102,7 @@ internal sealed class LeadReceiverHost : IAsyncDisposable
         var clientRoots = new X509Certificate2Collection();
         clientRoots.ImportFromPemFile(options.ClientCaPath);
         var file = new LeadFile(options.OutputPath);
+        var connections = new OpenConnections();
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
@@ -88,12 +110,30 @@ internal sealed class LeadReceiverHost : IAsyncDisposable
         builder.Services.AddGrpc(grpc => grpc.EnableDetailedErrors = false);
         builder.Services.AddSingleton(file);
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(connections);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port, endpoint =>
             {
                 endpoint.Protocols = HttpProtocols.Http2;
+                if (options.Faults is not null)
+                {
+                    // Only with fault injection: the transport connection of each call, so a test can reset it.
+                    endpoint.Use(next => async connection =>
+                    {
+                        connections.Add(connection);
+                        try
+                        {
+                            await next(connection);
+                        }
+                        finally
+                        {
+                            connections.Remove(connection);
+                        }
+                    });
+                }
+
                 endpoint.UseHttps(new HttpsConnectionAdapterOptions
                 {
                     ServerCertificate = serverCertificate,
@@ -104,6 +144,23 @@ internal sealed class LeadReceiverHost : IAsyncDisposable
         });
 
         var app = builder.Build();
+        if (options.Faults is not null)
+        {
+            // The fault of each call is drawn here, before gRPC, so a fault can also be a plain HTTP answer.
+            app.Use(async (http, next) =>
+            {
+                var fault = options.Faults(file.NextCall());
+                if (fault == ReceiverFault.Http503)
+                {
+                    http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    return;
+                }
+
+                http.Items[typeof(ReceiverFault)] = fault;
+                await next(http);
+            });
+        }
+
         app.MapGrpcService<LeadReceiverService>();
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -125,6 +182,33 @@ internal sealed class LeadReceiverHost : IAsyncDisposable
         using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
         // PKCS#12 round-trip: SslStream needs a key it can use on every platform.
         return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
+}
+
+/// <summary>The receiver's open transport connections, by id (fault injection only).</summary>
+internal sealed class OpenConnections
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ConnectionContext> open = new(StringComparer.Ordinal);
+
+    public void Add(ConnectionContext connection) => open[connection.ConnectionId] = connection;
+
+    public void Remove(ConnectionContext connection) => open.TryRemove(connection.ConnectionId, out _);
+
+    /// <summary>Closes the connection with a TCP reset: linger 0, so the socket sends RST instead of FIN.</summary>
+    public bool Reset(string connectionId)
+    {
+        if (!open.TryGetValue(connectionId, out var connection))
+        {
+            return false;
+        }
+
+        if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+        }
+
+        connection.Abort(new ConnectionAbortedException("Connection reset (fault injection)."));
+        return true;
     }
 }
 

@@ -5,19 +5,33 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Client.Receiver;
 
 /// <summary>LeadReceiver.DeliverLeads: store new leads, return every id now stored (new or seen before).</summary>
-internal sealed partial class LeadReceiverService(LeadFile file, LeadReceiverOptions options, ILogger<LeadReceiverService> log)
+internal sealed partial class LeadReceiverService(LeadFile file, LeadReceiverOptions options, OpenConnections connections, ILogger<LeadReceiverService> log)
     : LeadReceiver.LeadReceiverBase
 {
     public override async Task<DeliverLeadsResponse> DeliverLeads(DeliverLeadsRequest request, ServerCallContext context)
     {
-        var call = file.NextCall();
-        var fault = options.Faults?.Invoke(call) ?? ReceiverFault.None;
-        if (fault == ReceiverFault.RefuseBeforeWriting)
+        var http = context.GetHttpContext();
+        // Drawn by the fault middleware (LeadReceiverHost) when faults are injected; otherwise counted here.
+        var fault = http.Items.TryGetValue(typeof(ReceiverFault), out var drawn) ? (ReceiverFault)drawn! : Count();
+        var cancellation = context.CancellationToken;
+        switch (fault)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "Receiver refused the call (fault injection)."));
+            case ReceiverFault.RefuseBeforeWriting:
+                throw new RpcException(new Status(StatusCode.Unavailable, "Receiver refused the call (fault injection)."));
+            case ReceiverFault.NeverAnswer:
+                await Task.Delay(Timeout.Infinite, cancellation);
+                break;
+            case ReceiverFault.ResetConnection:
+                connections.Reset(http.Connection.Id);
+                await Task.Delay(Timeout.Infinite, cancellation);
+                break;
+            case ReceiverFault.AnswerSlowly:
+                await Task.Delay(options.FaultDelay, CancellationToken.None);
+                cancellation = CancellationToken.None; // processed late, whether or not the caller still waits
+                break;
         }
 
-        var (accepted, fresh) = await file.StoreAsync(request.Leads, context.CancellationToken);
+        var (accepted, fresh) = await file.StoreAsync(request.Leads, cancellation);
         LogDelivery(request.DeliveryId, request.Leads.Count, fresh.Count);
         if (fault == ReceiverFault.FailAfterWriting)
         {
@@ -27,6 +41,12 @@ internal sealed partial class LeadReceiverService(LeadFile file, LeadReceiverOpt
         var response = new DeliverLeadsResponse();
         response.AcceptedLeadIds.AddRange(accepted);
         return response;
+    }
+
+    private ReceiverFault Count()
+    {
+        file.NextCall();
+        return ReceiverFault.None;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {DeliveryId}: {Count} lead(s), {New} new")]

@@ -21,4 +21,23 @@ internal sealed class LimitsOptions
 
     /// <summary>Largest response message sent (clients must accept at least this much).</summary>
     public int MaxSendMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Rate of <c>/connect/token</c> per client certificate subject (`Gateway:Limits:TokenEndpoint`).</summary>
+    public TokenEndpointLimitOptions TokenEndpoint { get; set; } = new();
+}
+
+/// <summary>
+/// A token lives five minutes and clients cache it, so a legitimate client needs a handful per hour;
+/// the defaults (burst 20, 10 per second) leave room for many processes sharing one certificate
+/// while keeping one certificate from monopolising the signing key and the audit writer.
+/// </summary>
+internal sealed class TokenEndpointLimitOptions
+{
+    /// <summary>Token requests a certificate may make at once (the bucket's size).</summary>
+    public int Burst { get; set; } = 20;
+
+    /// <summary>Requests added back per <see cref="ReplenishmentPeriod"/>.</summary>
+    public int RequestsPerPeriod { get; set; } = 10;
+
+    public TimeSpan ReplenishmentPeriod { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -9,6 +9,7 @@ internal static class LimitsSetup
     {
         services.Configure<LimitsOptions>(configuration.GetSection(LimitsOptions.Section));
         services.AddSingleton<AgencyLimiter>();
+        services.AddTokenEndpointLimits();
         // Message sizes apply to every service, including health and reflection.
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<LimitsOptions>>((grpc, limits) =>
         {
