@@ -115,6 +115,25 @@ internal static partial class LoadHarness
             Run(target, Math.Min(20_000, requests), connections, streams, work); // warm-up (JIT, pools)
         }
 
+        // `--trace FILE`: a dotnet-trace sample of the gateway under one extra run of the load, before the measured ones.
+        if (args.SkipWhile(a => a != "--trace").Skip(1).FirstOrDefault() is { } trace)
+        {
+            var tracer = cleanup.Add(Process.Start(new ProcessStartInfo(
+                Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet/tools/dotnet-trace"),
+                ["collect", "--profile", "dotnet-sampled-thread-time", "-p", gateway.Id.ToString(CultureInfo.InvariantCulture), "-o", Path.GetFullPath(trace)])
+            { RedirectStandardOutput = true })!);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Run(gatewayTarget, requests, connections, streams, work);
+            // SIGINT is how dotnet-trace is told to stop and write the file.
+            using (var stop = Process.Start("kill", ["-INT", tracer.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await stop.WaitForExitAsync();
+            }
+
+            await tracer.WaitForExitAsync();
+            Console.WriteLine($"trace written to {trace}");
+        }
+
         var results = new List<Result>();
         foreach (var target in new[] { baselineTarget, gatewayTarget, baselineTarget, gatewayTarget })
         {

@@ -37,14 +37,12 @@ internal sealed class AuditStore(Database database)
         .Set("RequestSummary", row.RequestSummary).Set("StatusCode", row.StatusCode).Set("RecordsReturned", row.RecordsReturned)
         .Set("RecordsDigest", row.RecordsDigest).Set("PreviousHash", row.PreviousHash).Set("Hash", row.Hash);
 
-    public static void UpdateHead(DbConnection connection, DbTransaction transaction, Head newHead) =>
-        connection.Execute("UPDATE audit_chain_head SET sequence = @Sequence, hash = @Hash WHERE id = 1", newHead, transaction);
+    public const string UpdateHeadSql = "UPDATE audit_chain_head SET sequence = @Sequence, hash = @Hash WHERE id = 1";
 
     public sealed record Head(long Sequence, string Hash);
 
     /// <summary>The chain head, locked for this transaction: every appender serialises here (across nodes too).</summary>
-    public static Head LockHead(DbConnection connection, DbTransaction transaction, SqlDialect dialect) =>
-        connection.QuerySingle<Head>(dialect.SelectForUpdate("sequence, hash", "audit_chain_head", "id = 1"), transaction: transaction);
+    public static string LockHeadSql(SqlDialect dialect) => dialect.SelectForUpdate("sequence, hash", "audit_chain_head", "id = 1");
 
     public async Task<Head> ReadHeadAsync(CancellationToken cancellationToken = default)
     {

@@ -23,6 +23,8 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
     // starts from a fresh connection (and re-reads the head from the database).
     private System.Data.Common.DbConnection? connection;
     private Data.PreparedCommand? insert;
+    private Data.PreparedCommand? lockHead;
+    private Data.PreparedCommand? updateHead;
 
     /// <summary>Released when enough records have accumulated since the last checkpoint (read by <see cref="AuditCheckpointer"/>).</summary>
     public SemaphoreSlim CheckpointDue { get; } = new(0, 1);
@@ -133,15 +135,28 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
     private AuditStore.Head Commit(List<Pending> batch)
     {
         var database = store.Database;
-        if (connection is null || insert is null)
+        if (connection is null || insert is null || lockHead is null || updateHead is null)
         {
             connection = database.Open();
+            // All three statements prepared once: with batches of about ten records, re-preparing the head's
+            // SELECT … FOR UPDATE and UPDATE each time cost as much as the inserts.
             insert = new Data.PreparedCommand(connection, null, AuditStore.InsertSql, AuditStore.InsertParameters);
+            lockHead = new Data.PreparedCommand(connection, null, AuditStore.LockHeadSql(database.Dialect));
+            updateHead = new Data.PreparedCommand(connection, null, AuditStore.UpdateHeadSql, "Sequence", "Hash");
         }
 
         using var transaction = connection.BeginTransaction();
-        insert.Transaction = transaction;
-        var head = AuditStore.LockHead(connection, transaction, database.Dialect);
+        insert.Transaction = lockHead.Transaction = updateHead.Transaction = transaction;
+        AuditStore.Head head;
+        using (var reader = lockHead.Reader())
+        {
+            if (!reader.Read())
+            {
+                throw new InvalidOperationException("The audit chain head row is missing.");
+            }
+
+            head = new AuditStore.Head(reader.GetInt64(0), reader.GetString(1));
+        }
 
         var sequence = head.Sequence;
         var previous = head.Hash;
@@ -161,7 +176,7 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
 
         // Also for a batch of probes only: a real write committed is what proves the store writable.
         var newHead = new AuditStore.Head(sequence, previous);
-        AuditStore.UpdateHead(connection, transaction, newHead);
+        updateHead.Set("Sequence", newHead.Sequence).Set("Hash", newHead.Hash).Execute();
         transaction.Commit();
         return newHead;
     }
@@ -170,6 +185,10 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
     {
         insert?.Dispose();
         insert = null;
+        lockHead?.Dispose();
+        lockHead = null;
+        updateHead?.Dispose();
+        updateHead = null;
         connection?.Dispose();
         connection = null;
     }

@@ -70,6 +70,18 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
         return command.ExecuteNonQuery();
     }
 
+    /// <summary>Synchronous, for a loop on its own thread (the audit writer's).</summary>
+    public DbDataReader Reader()
+    {
+        if (!prepared)
+        {
+            command.Prepare();
+            prepared = true;
+        }
+
+        return command.ExecuteReader();
+    }
+
     public async Task<object?> ScalarAsync(CancellationToken cancellationToken)
     {
         await PrepareOnceAsync(cancellationToken);
