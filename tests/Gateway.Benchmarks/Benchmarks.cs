@@ -11,5 +11,6 @@ internal static class Benchmarks
         ["audit"] = AuditBenchmark.RunAsync,
         ["scoring"] = ScoringBenchmark.RunAsync,
         ["ingest"] = IngestBenchmark.RunAsync,
+        ["export"] = ExportBenchmark.RunAsync,
     };
 }

@@ -54,6 +54,23 @@ internal sealed class ShipmentQueries(Database database)
     public async Task<IReadOnlyList<ShipmentRow>> PageAsync(
         DbConnection connection, ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take, CancellationToken cancellationToken)
     {
+        var (conditions, parameters) = Filter(criteria, countries, after, take);
+        var sql = $"""
+            SELECT s.* FROM shipments s
+            WHERE {string.Join("\n  AND ", conditions)}
+            ORDER BY s.shipment_id
+            {database.Dialect.Limit("@take")}
+            """;
+        var rows = await connection.QueryAsync<ShipmentRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>
+    /// The keyset page's conditions (jurisdiction, position, criteria; joined by AND) and their
+    /// parameters, shared by search pages and export batches so both select exactly the same shipments.
+    /// </summary>
+    public (List<string> Conditions, object Parameters) Filter(ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take)
+    {
         var conditions = new List<string> { InJurisdiction(database.Dialect) };
         if (after is not null)
         {
@@ -101,13 +118,7 @@ internal sealed class ShipmentQueries(Database database)
             conditions.Add("EXISTS (SELECT 1 FROM shipment_goods g WHERE g.shipment_id = s.shipment_id AND g.hs_code LIKE @hsLike)");
         }
 
-        var sql = $"""
-            SELECT s.* FROM shipments s
-            WHERE {string.Join("\n  AND ", conditions)}
-            ORDER BY s.shipment_id
-            {database.Dialect.Limit("@take")}
-            """;
-        var rows = await connection.QueryAsync<ShipmentRow>(new CommandDefinition(sql, new
+        return (conditions, new
         {
             countries,
             after,
@@ -120,8 +131,7 @@ internal sealed class ShipmentQueries(Database database)
             criteria.ConsigneeNameContains,
             hsLike = criteria.HsCodePrefix + "%",
             take,
-        }, cancellationToken: cancellationToken));
-        return rows.AsList();
+        });
     }
 
     public async Task<IReadOnlyList<GoodsRow>> GoodsAsync(DbConnection connection, IReadOnlyCollection<string> shipmentIds, CancellationToken cancellationToken)

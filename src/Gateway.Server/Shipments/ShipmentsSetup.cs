@@ -4,6 +4,7 @@ internal static class ShipmentsSetup
 {
     public static IServiceCollection AddShipments(this IServiceCollection services) => services
         .AddSingleton<ShipmentQueries>()
+        .AddSingleton<ShipmentExportReader>()
         .AddSingleton(sp => PageTokens.FromConfiguration(sp.GetRequiredService<IConfiguration>()))
         .AddSingleton<ShipmentWriter>()
         .AddSingleton<Sellers.SellerWriter>()

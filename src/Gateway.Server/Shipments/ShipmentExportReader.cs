@@ -1,0 +1,304 @@
+using System.Buffers;
+using System.Data.Common;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Gateway.Contracts.V1;
+using Gateway.Server.Data;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Data.Sqlite;
+
+namespace Gateway.Server.Shipments;
+
+/// <summary>
+/// One export batch with one statement: the keyset page of shipments (the same conditions as a search
+/// page) joined to its goods lines — and, for the LISTINGS subset, their listings — read with a plain
+/// data reader straight into the protobuf messages. The earlier path (page query, then goods and
+/// listings by an IN list of 1000 ids, Dapper rows, then mapping) spent most of its time binding the
+/// thousand parameters and materialising intermediate rows (see docs/performance.md).
+/// Only the columns of the requested subsets are read: a party the caller may not see never leaves the database.
+/// </summary>
+internal sealed class ShipmentExportReader(Database database, ShipmentQueries queries)
+{
+    // Column order is the reader's ordinal contract below: Core, then Parties, then goods (and listing).
+    private const string CoreColumns = """
+        s.shipment_id, s.tracking_number, s.mrn, s.platform_order_id, s.seller_id, s.origin_country, s.destination_country,
+        s.countries_of_routing, s.carrier, s.transport_mode, s.declared_at, s.shipped_at, s.risk_score, s.risk_reasons, s.scored_at
+        """;
+
+    private const string PartyColumns = """
+        , s.consignor_name, s.consignor_address, s.consignor_postcode, s.consignor_city, s.consignor_country, s.consignor_email,
+        s.consignor_phone, s.consignor_eori, s.consignee_name, s.consignee_address, s.consignee_postcode, s.consignee_city,
+        s.consignee_country, s.consignee_email, s.consignee_phone, s.consignee_eori
+        """;
+
+    private const int CoreCount = 15;
+    private const int PartyCount = 16;
+
+    /// <summary>Reads one batch of at most <paramref name="take"/> shipments after <paramref name="after"/>; empty when there are none.</summary>
+    public async Task<List<Shipment>> ReadAsync(
+        ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take, IReadOnlySet<DataSubset> subsets, CancellationToken cancellationToken)
+    {
+        var core = subsets.Contains(DataSubset.ShipmentCore);
+        var parties = subsets.Contains(DataSubset.ShipmentParties);
+        var listings = subsets.Contains(DataSubset.Listings);
+        var (conditions, parameters) = queries.Filter(criteria, countries, after, take);
+        var shipmentColumns = parties ? CoreColumns + PartyColumns : CoreColumns;
+        // The page is a derived table with its own ORDER BY + limit, so the join multiplies rows only
+        // for the shipments of this batch; the outer ORDER BY keeps a shipment's lines together.
+        var sql = listings
+            ? $"""
+                SELECT s.*, g.line_no, g.description, g.hs_code, g.quantity, g.gross_mass_grams, g.value_minor, g.currency,
+                       g.country_of_origin, g.brand, g.listing_id, l.listing_id AS listing_ref, l.title, l.url
+                FROM (SELECT {shipmentColumns} FROM shipments s
+                      WHERE {string.Join("\n  AND ", conditions)}
+                      ORDER BY s.shipment_id
+                      {database.Dialect.Limit("@take")}) s
+                LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
+                LEFT JOIN listings l ON l.listing_id = g.listing_id
+                ORDER BY s.shipment_id, g.line_no
+                """
+            : $"""
+                SELECT s.*, g.line_no, g.description, g.hs_code, g.quantity, g.gross_mass_grams, g.value_minor, g.currency,
+                       g.country_of_origin, g.brand, g.listing_id
+                FROM (SELECT {shipmentColumns} FROM shipments s
+                      WHERE {string.Join("\n  AND ", conditions)}
+                      ORDER BY s.shipment_id
+                      {database.Dialect.Limit("@take")}) s
+                LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
+                ORDER BY s.shipment_id, g.line_no
+                """;
+
+        var batch = new List<Shipment>(take);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        var goodsAt = CoreCount + (parties ? PartyCount : 0);
+        Shipment? current = null;
+        string? currentId = null;
+        List<ListingRef>? refs = null;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetString(0);
+            if (!string.Equals(id, currentId, StringComparison.Ordinal))
+            {
+                Finish(current, refs);
+                currentId = id;
+                current = Shipment(reader, id, core, parties);
+                batch.Add(current);
+            }
+
+            if (core && !reader.IsDBNull(goodsAt))
+            {
+                current!.Goods.Add(new GoodsItem
+                {
+                    Description = reader.GetString(goodsAt + 1),
+                    HsCode = reader.GetString(goodsAt + 2),
+                    Quantity = reader.GetInt32(goodsAt + 3),
+                    GrossMassGrams = reader.GetInt64(goodsAt + 4),
+                    IntrinsicValue = new Money { AmountMinor = reader.GetInt64(goodsAt + 5), Currency = reader.GetString(goodsAt + 6) },
+                    CountryOfOrigin = reader.GetString(goodsAt + 7),
+                    Brand = reader.GetString(goodsAt + 8),
+                    ListingId = reader.GetString(goodsAt + 9),
+                });
+            }
+
+            if (listings && !reader.IsDBNull(goodsAt + 10))
+            {
+                // Distinct listings per shipment, like the search path's SELECT DISTINCT.
+                var listingId = reader.GetString(goodsAt + 10);
+                refs ??= [];
+                if (!refs.Exists(r => string.Equals(r.ListingId, listingId, StringComparison.Ordinal)))
+                {
+                    refs.Add(new ListingRef { ListingId = listingId, Title = reader.GetString(goodsAt + 11), Url = reader.GetString(goodsAt + 12) });
+                }
+            }
+        }
+
+        Finish(current, refs);
+        return batch;
+    }
+
+    private static void Finish(Shipment? shipment, List<ListingRef>? refs)
+    {
+        if (shipment is null || refs is null || refs.Count == 0)
+        {
+            return;
+        }
+
+        refs.Sort((a, b) => string.CompareOrdinal(a.ListingId, b.ListingId));
+        shipment.Listings.AddRange(refs);
+        refs.Clear();
+    }
+
+    private static Shipment Shipment(DbDataReader reader, string id, bool core, bool parties)
+    {
+        // Without the core subset the id is still needed to tell records apart (as in ShipmentMapping).
+        var shipment = new Shipment { ShipmentId = id };
+        if (core)
+        {
+            shipment.TrackingNumber = reader.GetString(1);
+            shipment.Mrn = reader.GetString(2);
+            shipment.PlatformOrderId = reader.GetString(3);
+            shipment.SellerId = reader.GetString(4);
+            shipment.OriginCountry = reader.GetString(5);
+            shipment.DestinationCountry = reader.GetString(6);
+            shipment.CountriesOfRouting.AddRange(ShipmentMapping.SplitCountries(reader.GetString(7)));
+            shipment.Carrier = reader.GetString(8);
+            shipment.TransportMode = reader.GetString(9);
+            shipment.DeclaredAt = Time(reader, 10);
+            shipment.ShippedAt = Time(reader, 11);
+            if (!reader.IsDBNull(12))
+            {
+                shipment.Risk = new RiskAssessment
+                {
+                    Score = reader.GetInt32(12),
+                    ScoredAt = reader.IsDBNull(14) ? null : Time(reader, 14),
+                };
+                if (!reader.IsDBNull(13))
+                {
+                    AddReasons(shipment.Risk, reader.GetString(13));
+                }
+            }
+        }
+
+        if (parties)
+        {
+            shipment.Consignor = Party(reader, CoreCount);
+            shipment.Consignee = Party(reader, CoreCount + 8);
+        }
+
+        return shipment;
+    }
+
+    private static Party Party(DbDataReader reader, int at)
+    {
+        var party = new Party
+        {
+            Name = reader.GetString(at),
+            Postcode = reader.GetString(at + 2),
+            City = reader.GetString(at + 3),
+            Country = reader.GetString(at + 4),
+            Email = reader.GetString(at + 5),
+            Phone = reader.GetString(at + 6),
+            Eori = reader.GetString(at + 7),
+        };
+        party.AddressLines.AddRange(reader.GetString(at + 1).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        return party;
+    }
+
+    /// <summary>A stored timestamp, as UTC (stored without a zone; providers hand it back unspecified).</summary>
+    private static Timestamp Time(DbDataReader reader, int ordinal) =>
+        Timestamp.FromDateTime(DateTime.SpecifyKind(
+            reader is SqliteDataReader && TryParseSqliteText(reader.GetString(ordinal), out var parsed)
+                ? parsed
+                : reader.GetDateTime(ordinal),
+            DateTimeKind.Utc));
+
+    /// <summary>
+    /// SQLite keeps timestamps as text, "yyyy-MM-dd HH:mm:ss[.fffffff]" as the provider writes them; the
+    /// provider's culture-aware DateTime.Parse was a tenth of the read time. Anything else falls back to it.
+    /// </summary>
+    internal static bool TryParseSqliteText(string text, out DateTime value)
+    {
+        value = default;
+        if (text.Length < 19 || text.Length == 20 || text.Length > 27 || text[4] != '-' || text[7] != '-'
+            || (text[10] != ' ' && text[10] != 'T') || text[13] != ':' || text[16] != ':' || (text.Length > 19 && text[19] != '.'))
+        {
+            return false;
+        }
+
+        int Digits(int start, int count)
+        {
+            var n = 0;
+            for (var i = start; i < start + count; i++)
+            {
+                var d = text[i] - '0';
+                if ((uint)d > 9)
+                {
+                    return -1;
+                }
+
+                n = (n * 10) + d;
+            }
+
+            return n;
+        }
+
+        int year = Digits(0, 4), month = Digits(5, 2), day = Digits(8, 2), hour = Digits(11, 2), minute = Digits(14, 2), second = Digits(17, 2);
+        var ticks = 0;
+        if (text.Length > 19)
+        {
+            ticks = Digits(20, text.Length - 20);
+            for (var i = text.Length - 20; i < 7; i++)
+            {
+                ticks *= 10;
+            }
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)
+            || hour is < 0 or > 23 || minute is < 0 or > 59 || second is < 0 or > 59 || ticks < 0)
+        {
+            return false;
+        }
+
+        value = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).AddTicks(ticks);
+        return true;
+    }
+
+    /// <summary>The risk reasons JSON ([{code, detail, weight}]) read forward-only, without building a document.</summary>
+    private static void AddReasons(RiskAssessment risk, string json)
+    {
+        if (json.Length == 0)
+        {
+            return;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(json, buffer);
+            var reader = new Utf8JsonReader(buffer.AsSpan(0, length));
+            RiskReason? reason = null;
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject:
+                        reason = new RiskReason();
+                        break;
+                    case JsonTokenType.EndObject when reason is not null:
+                        risk.Reasons.Add(reason);
+                        reason = null;
+                        break;
+                    case JsonTokenType.PropertyName when reason is not null:
+                        if (reader.ValueTextEquals("code"u8))
+                        {
+                            reader.Read();
+                            reason.Code = reader.GetString() ?? "";
+                        }
+                        else if (reader.ValueTextEquals("detail"u8))
+                        {
+                            reader.Read();
+                            reason.Detail = reader.GetString() ?? "";
+                        }
+                        else if (reader.ValueTextEquals("weight"u8))
+                        {
+                            reader.Read();
+                            reason.Weight = reader.GetInt32();
+                        }
+                        else
+                        {
+                            reader.Read();
+                            reader.TrySkip();
+                        }
+
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

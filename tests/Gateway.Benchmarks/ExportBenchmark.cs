@@ -1,0 +1,313 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Gateway.Client;
+using Gateway.Contracts.V1;
+using Gateway.Server.Admin;
+using Gateway.Server.Data;
+using Gateway.Server.Pki;
+using Gateway.Server.Seed;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Gateway.Benchmarks;
+
+/// <summary>
+/// ExportShipments throughput: `export [--shipments N] [--sellers N] [--agency fr-customs,de-customs]
+/// [--rounds R] [--subsets all|core] [--work DIR]`. Seeds N shipments into a fresh SQLite file through
+/// the seeder (`gateway seed`'s code path), starts the real gateway as a child process (mTLS, token,
+/// auditing on) and exports everything in each agency's jurisdiction over loopback, reporting
+/// records/s, the server's CPU per record (the steadier figure on a shared machine) and its peak RSS.
+/// The client only counts the records in each batch (a shallow protobuf walk), so its own CPU use
+/// stays small next to the server's. With --work DIR the seeded database and PKI are kept and reused.
+/// </summary>
+internal static class ExportBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var shipments = Option(args, "--shipments", 300_000);
+        var sellerCount = Option(args, "--sellers", 6000);
+        var rounds = Option(args, "--rounds", 2);
+        var agencies = (Text(args, "--agency") ?? "fr-customs,de-customs").Split(',');
+        var allSubsets = (Text(args, "--subsets") ?? "all") == "all";
+        var keep = Text(args, "--work");
+        var work = keep ?? Directory.CreateTempSubdirectory("gateway-export-").FullName;
+        var pki = Path.Combine(work, "pki");
+        var database = Path.Combine(work, "gateway.db");
+        try
+        {
+            if (!File.Exists(database))
+            {
+                Directory.CreateDirectory(work);
+                DevPki.Create(pki);
+                await SeedAsync(pki, database, shipments, sellerCount);
+            }
+
+            if (args.Contains("--direct"))
+            {
+                await DirectAsync(pki, database, agencies, rounds, allSubsets);
+                return 0;
+            }
+
+            int port = FreePort(), adminPort = FreePort();
+            using var server = StartSelf("gateway-server", [
+                .. DevPkiArguments.For(pki, port, adminPort, "sqlite", $"Data Source={database}"),
+                "--Gateway:Limits:Burst=100000000", "--Gateway:Limits:CallsPerPeriod=100000000", "--Gateway:Limits:MaxConcurrentCalls=100000"]);
+            try
+            {
+                var address = new Uri($"https://localhost:{port}/");
+                foreach (var round in Enumerable.Range(1, rounds))
+                {
+                    foreach (var agency in agencies)
+                    {
+                        using var connection = GatewayConnection.FromPem(address, Path.Combine(pki, agency + ".crt"),
+                            Path.Combine(pki, agency + ".key"), Path.Combine(pki, "ca.crt"), agency);
+                        await WaitForTokenAsync(connection);
+                        using var channel = connection.CreateChannel();
+                        var request = new ExportShipmentsRequest
+                        {
+                            Context = new RequestContext { LegalBasis = "EU 608/2013 art. 17", CaseReference = "PERF-EXPORT", OfficerId = "bench" },
+                        };
+                        if (allSubsets)
+                        {
+                            // Everything the agency is entitled to (fr-customs: core, parties, seller identity, listings).
+                            request.Subsets.AddRange(agency == "fr-customs"
+                                ? [DataSubset.ShipmentCore, DataSubset.ShipmentParties, DataSubset.Listings]
+                                : [DataSubset.ShipmentCore]);
+                        }
+
+                        var cpuBefore = CpuTicks(server);
+                        var clock = Stopwatch.StartNew();
+                        var (records, batches, bytes) = await CountAsync(channel.CreateCallInvoker(), request);
+                        var seconds = clock.Elapsed.TotalSeconds;
+                        var cpuSeconds = (CpuTicks(server) - cpuBefore) / 100.0; // CLK_TCK = 100
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"round {round} {agency} ({(allSubsets ? "all its subsets" : "core")}): {records:N0} records in {batches} batches ({bytes / 1e6:F0} MB) in {seconds:F2} s = {records / seconds:N0} records/s; server CPU {cpuSeconds:F2} s = {cpuSeconds * 1e6 / Math.Max(1, records):F2} µs/record; load average {LoadAverage()}"));
+                    }
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gateway peak RSS {PeakRssMb(server):F0} MB"));
+                return 0;
+            }
+            finally
+            {
+                if (!server.HasExited)
+                {
+                    server.Kill(entireProcessTree: true);
+                    await server.WaitForExitAsync();
+                }
+            }
+        }
+        finally
+        {
+            if (keep is null)
+            {
+                try
+                {
+                    Directory.Delete(work, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+
+    private static async Task SeedAsync(string pki, string database, int shipments, int sellers)
+    {
+        var clock = Stopwatch.StartNew();
+        await using (var app = GatewayApp.Build(DevPkiArguments.For(pki, FreePort(), FreePort(), "sqlite", $"Data Source={database}"),
+            b => b.Logging.SetMinimumLevel(LogLevel.Warning)))
+        {
+            await app.PrepareDatabaseAsync();
+            await new Seeder(app.Services.GetRequiredService<Database>(), TimeProvider.System)
+                .RunAsync(new SyntheticMarketplace(seed: 1, sellers), shipments);
+            // Scored up front, as in production: every record carries its risk assessment, and the
+            // server's scoring job has nothing left to do during the measurement.
+            await app.Services.GetRequiredService<Gateway.Server.Risk.ScoreShipmentsJob>().RunAsync(CancellationToken.None);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seeded {shipments:N0} shipments, {sellers:N0} sellers in {clock.Elapsed.TotalSeconds:F1} s"));
+    }
+
+    /// <summary>
+    /// `--direct`: the server's batch reader and the protobuf serialisation in this process, without
+    /// gRPC, TLS or a client — what the database read and the message building cost on their own.
+    /// </summary>
+    private static async Task DirectAsync(string pki, string database, string[] agencies, int rounds, bool allSubsets)
+    {
+        await using var app = GatewayApp.Build(DevPkiArguments.For(pki, FreePort(), FreePort(), "sqlite", $"Data Source={database}"),
+            b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        var reader = app.Services.GetRequiredService<Gateway.Server.Shipments.ShipmentExportReader>();
+        var store = app.Services.GetRequiredService<Gateway.Server.Agencies.AgencyStore>();
+        foreach (var round in Enumerable.Range(1, rounds))
+        {
+            foreach (var agencyId in agencies)
+            {
+                var agency = (await store.ListAsync()).Single(a => a.Id == agencyId);
+                HashSet<DataSubset> subsets = allSubsets && agencyId == "fr-customs"
+                    ? [DataSubset.ShipmentCore, DataSubset.ShipmentParties, DataSubset.Listings]
+                    : [DataSubset.ShipmentCore];
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var clock = Stopwatch.StartNew();
+                TimeSpan readTime = TimeSpan.Zero, serialiseTime = TimeSpan.Zero;
+                string? after = null;
+                long records = 0, bytes = 0;
+                while (true)
+                {
+                    var split = Stopwatch.StartNew();
+                    var batch = await reader.ReadAsync(Gateway.Server.Shipments.ShipmentCriteria.None, agency.Jurisdictions, after, 1000, subsets, CancellationToken.None);
+                    readTime += split.Elapsed;
+                    if (batch.Count == 0)
+                    {
+                        break;
+                    }
+
+                    split.Restart();
+                    var message = new ShipmentBatch { ResumeToken = "x" };
+                    message.Shipments.AddRange(batch);
+                    bytes += message.ToByteArray().Length;
+                    serialiseTime += split.Elapsed;
+                    records += batch.Count;
+                    after = batch[^1].ShipmentId;
+                }
+
+                var seconds = clock.Elapsed.TotalSeconds;
+                var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"direct round {round} {agencyId}: {records:N0} records ({bytes / 1e6:F0} MB) in {seconds:F2} s = {records / seconds:N0} records/s; CPU {cpuSeconds * 1e6 / records:F2} µs/record; read {readTime.TotalMicroseconds / records:F2} µs/record, serialise {serialiseTime.TotalMicroseconds / records:F2} µs/record"));
+            }
+        }
+    }
+
+    /// <summary>The batch as the client sees it, without building the shipments: records, resume token, bytes.</summary>
+    private sealed record BatchCount(int Records, string ResumeToken, int Bytes);
+
+    private static readonly Method<ExportShipmentsRequest, BatchCount> Export = new(
+        MethodType.ServerStreaming, ShipmentService.Descriptor.FullName, "ExportShipments",
+        Marshallers.Create(r => r.ToByteArray(), ExportShipmentsRequest.Parser.ParseFrom),
+        Marshallers.Create<BatchCount>(_ => throw new NotSupportedException(), Shallow));
+
+    private static BatchCount Shallow(byte[] bytes)
+    {
+        var input = new CodedInputStream(bytes);
+        int records = 0;
+        var token = "";
+        while (input.ReadTag() is var tag and not 0)
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case ShipmentBatch.ShipmentsFieldNumber:
+                    records++;
+                    input.SkipLastField();
+                    break;
+                case ShipmentBatch.ResumeTokenFieldNumber:
+                    token = input.ReadString();
+                    break;
+                default:
+                    input.SkipLastField();
+                    break;
+            }
+        }
+
+        return new BatchCount(records, token, bytes.Length);
+    }
+
+    private static async Task<(long Records, int Batches, long Bytes)> CountAsync(CallInvoker invoker, ExportShipmentsRequest request)
+    {
+        using var call = invoker.AsyncServerStreamingCall(Export, null, new CallOptions(), request);
+        long records = 0, bytes = 0;
+        var batches = 0;
+        await foreach (var batch in call.ResponseStream.ReadAllAsync())
+        {
+            records += batch.Records;
+            bytes += batch.Bytes;
+            batches++;
+            if (batch.ResumeToken.Length == 0)
+            {
+                throw new InvalidOperationException("A batch without a resume token.");
+            }
+        }
+
+        return (records, batches, bytes);
+    }
+
+    private static async Task WaitForTokenAsync(GatewayConnection connection)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await connection.GetAccessTokenAsync();
+                return;
+            }
+            catch (Exception) when (attempt < 600)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private static Process StartSelf(string benchmark, params string[] arguments)
+    {
+        var self = Environment.ProcessPath!;
+        var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            info.ArgumentList.Add(typeof(ExportBenchmark).Assembly.Location);
+        }
+
+        info.ArgumentList.Add(benchmark);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine($"[{benchmark}] {e.Data}");
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        Console.WriteLine($"gateway pid {process.Id}");
+        return process;
+    }
+
+    private static long CpuTicks(Process process)
+    {
+        var stat = File.ReadAllText($"/proc/{process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime + stime
+    }
+
+    private static double PeakRssMb(Process process)
+    {
+        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+    private static string? Text(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static int Option(string[] args, string name, int fallback) =>
+        Text(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
