@@ -212,8 +212,65 @@ public sealed class IngestTests(GatewayServer gateway) : IClassFixture<GatewaySe
 
         // An update takes a new, higher sequence: the scoring job sees changed shipments too.
         var max = rows.Max(r => r.Seq);
+        a[0].Carrier = "DHL";
         await Send(client.UpsertShipments(), [a[0]]);
         Assert.Equal(max + 1, await Scalar("SELECT ingest_seq FROM shipments WHERE shipment_id = 'SHP-IT-SA-0000'"));
+    }
+
+    [Fact]
+    public async Task An_identical_re_send_writes_nothing_and_a_changed_one_is_rewritten_with_a_new_sequence()
+    {
+        var client = Platform(out var scope);
+        using var _ = scope;
+        await Send(client.UpsertSellers(), [Seller("SEL-IT-H")]);
+        var one = Parcel("SHP-IT-H-1", "SEL-IT-H");
+        var two = Parcel("SHP-IT-H-2", "SEL-IT-H");
+        await Send(client.UpsertShipments(), [one, two]);
+        var seqOne = await Seq("SHP-IT-H-1");
+        var seqTwo = await Seq("SHP-IT-H-2");
+
+        // The same records again (a retried feed): counted as updates, nothing rewritten, no new sequence.
+        var again = await Send(client.UpsertShipments(), [one.Clone(), two.Clone()]);
+        Assert.Equal((0L, 2L, 0L), (again.Inserted, again.Updated, again.Rejected));
+        Assert.Equal((seqOne, seqTwo), (await Seq("SHP-IT-H-1"), await Seq("SHP-IT-H-2")));
+
+        // A change anywhere in the record (here: a goods line and the route) rewrites it: new sequence,
+        // goods and jurisdiction rows replaced and carrying the new sequence.
+        two.Goods[1].Description = "wool socks";
+        two.CountriesOfRouting.Add("DE");
+        var changed = await Send(client.UpsertShipments(), [one, two]);
+        Assert.Equal((0L, 2L), (changed.Inserted, changed.Updated));
+        Assert.Equal(seqOne, await Seq("SHP-IT-H-1"));
+        var newSeqTwo = await Seq("SHP-IT-H-2");
+        Assert.True(newSeqTwo > seqTwo);
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipment_goods WHERE shipment_id = 'SHP-IT-H-2' AND description = 'wool socks'"));
+        Assert.Equal(2, await Scalar("SELECT COUNT(*) FROM shipment_goods WHERE shipment_id = 'SHP-IT-H-2'"));
+        Assert.Equal(4, await Scalar("SELECT COUNT(*) FROM shipment_countries WHERE shipment_id = 'SHP-IT-H-2' AND ingest_seq = @s", new { s = newSeqTwo }));
+        Assert.Equal(4, await Scalar("SELECT COUNT(*) FROM shipment_countries WHERE shipment_id = 'SHP-IT-H-2'"));
+
+        // The same id twice in one stream (one batch): the last version wins, rows are not doubled.
+        var first = two.Clone();
+        first.Goods.RemoveAt(1);
+        var last = two.Clone();
+        last.Goods[0].Description = "running shoes";
+        var twice = await Send(client.UpsertShipments(), [first, last]);
+        Assert.Equal((0L, 2L, 0L), (twice.Inserted, twice.Updated, twice.Rejected));
+        Assert.Equal(2, await Scalar("SELECT COUNT(*) FROM shipment_goods WHERE shipment_id = 'SHP-IT-H-2'"));
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipment_goods WHERE shipment_id = 'SHP-IT-H-2' AND description = 'running shoes'"));
+
+        // Retention blanked the personal data: an identical re-send restores it, as before.
+        await using (var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync())
+        {
+            await connection.ExecuteAsync(
+                "UPDATE shipments SET consignee_name = '', personal_data_removed_at = @at WHERE shipment_id = 'SHP-IT-H-1'",
+                new { at = DateTime.UtcNow });
+        }
+
+        await Send(client.UpsertShipments(), [one]);
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-H-1' AND consignee_name = 'Recipient SHP-IT-H-1'"));
+        Assert.True(await Seq("SHP-IT-H-1") > seqOne);
+
+        Task<long> Seq(string id) => Scalar("SELECT ingest_seq FROM shipments WHERE shipment_id = @id", new { id });
     }
 
     [Fact]

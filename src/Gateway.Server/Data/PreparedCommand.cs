@@ -12,6 +12,7 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
 {
     private readonly DbCommand command;
     private readonly Dictionary<string, DbParameter> parameters = new(StringComparer.Ordinal);
+    private readonly List<DbParameter> ordered = [];
     private bool prepared;
 
     public PreparedCommand(DbConnection connection, DbTransaction? transaction, string sql, params IEnumerable<string> parameterNames)
@@ -26,6 +27,7 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
             parameter.Value = DBNull.Value;
             command.Parameters.Add(parameter);
             parameters[parameter.ParameterName] = parameter;
+            ordered.Add(parameter);
         }
     }
 
@@ -38,18 +40,32 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
     /// <summary>Binds a parameter by name ("@Name" or "Name"); null becomes SQL NULL.</summary>
     public PreparedCommand Set(string name, object? value)
     {
-        var parameter = parameters.TryGetValue(name, out var p) ? p : parameters["@" + name];
+        Bind(parameters.TryGetValue(name, out var p) ? p : parameters["@" + name], value);
+        return this;
+    }
+
+    /// <summary>
+    /// Binds the parameter at <paramref name="ordinal"/> in the order the names were given: no name
+    /// look-up, for multi-row statements with hundreds of parameters.
+    /// </summary>
+    public PreparedCommand Set(int ordinal, object? value)
+    {
+        Bind(ordered[ordinal], value);
+        return this;
+    }
+
+    private static void Bind(DbParameter parameter, object? value)
+    {
         if (value is DateTime d)
         {
             // As the Dapper handler writes times (Data/DataSetup.cs): UTC, Kind=Unspecified, DbType.DateTime2 —
             // `timestamp` on PostgreSQL without a detour through the session time zone.
             parameter.DbType = System.Data.DbType.DateTime2;
             parameter.Value = DateTime.SpecifyKind(d.Kind == DateTimeKind.Local ? d.ToUniversalTime() : d, DateTimeKind.Unspecified);
-            return this;
+            return;
         }
 
         parameter.Value = value ?? DBNull.Value;
-        return this;
     }
 
     public async Task<int> ExecuteAsync(CancellationToken cancellationToken)

@@ -35,7 +35,19 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
         "value_minor", "currency", "country_of_origin", "brand", "listing_id",
     ];
 
-    private readonly string upsertShipment = database.Dialect.Upsert("shipments", ["shipment_id"], ShipmentColumns);
+    private static readonly string[] CountryColumns = ["shipment_id", "country", "ingest_seq"];
+
+    private static readonly string[] UpsertColumns = [.. ShipmentColumns, "content_hash"];
+
+    private static readonly string InsertGoods =
+        $"INSERT INTO shipment_goods ({string.Join(", ", GoodsColumns)}) VALUES ({string.Join(", ", GoodsColumns.Select(SqlDialect.Parameter))})";
+
+    private static readonly string InsertCountry =
+        $"INSERT INTO shipment_countries ({string.Join(", ", CountryColumns)}) VALUES ({string.Join(", ", CountryColumns.Select(SqlDialect.Parameter))})";
+
+    private static readonly byte[] HashVersion = "shipment-v1\n"u8.ToArray();
+
+    private readonly string upsertShipment = database.Dialect.Upsert("shipments", ["shipment_id"], UpsertColumns);
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -56,24 +68,62 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
         return new Batch(this, connection, transaction, last + 1);
     }
 
+    /// <summary>
+    /// SHA-256 of the record as received (its protobuf encoding; C# protobuf writes fields in number
+    /// order, so equal messages encode equally). Equal hash = nothing the gateway stores would change.
+    /// </summary>
+    internal static byte[] ContentHash(Shipment shipment)
+    {
+        var size = shipment.CalculateSize();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(HashVersion.Length + size);
+        try
+        {
+            HashVersion.CopyTo(buffer, 0);
+            Google.Protobuf.MessageExtensions.WriteTo(shipment, buffer.AsSpan(HashVersion.Length, size));
+            return System.Security.Cryptography.SHA256.HashData(buffer.AsSpan(0, HashVersion.Length + size));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <remarks>
+    /// Single-row statements on purpose. Multi-row INSERTs of goods and countries were tried and were
+    /// slower: Microsoft.Data.Sqlite looks every parameter up by name on every execution
+    /// (sqlite3_bind_parameter_index, a linear scan of the statement's names), so binding cost grows
+    /// with the square of a statement's parameter count — 64 goods rows a statement made strncmp 12 %
+    /// of the profile, and 4 rows a statement still lost to one (docs/performance.md).
+    /// </remarks>
     private sealed class Batch(ShipmentWriter writer, DbConnection connection, DbTransaction transaction, long nextSequence) : IRecordBatch<Shipment>
     {
-        private readonly PreparedCommand exists = new(connection, transaction, "SELECT 1 FROM shipments WHERE shipment_id = @ShipmentId", "ShipmentId");
-        private readonly PreparedCommand upsert = new(connection, transaction, writer.upsertShipment, ShipmentColumns.Select(SqlDialect.Parameter));
+        private const int Unchanged = 2;
+
+        // null: no such shipment; 1: exists and differs (or its personal data was removed by retention,
+        // which a re-send restores as before); 2: exists, identical.
+        private readonly PreparedCommand probe = new(connection, transaction,
+            "SELECT CASE WHEN content_hash = @ContentHash AND personal_data_removed_at IS NULL THEN 2 ELSE 1 END FROM shipments WHERE shipment_id = @ShipmentId",
+            "ShipmentId", "ContentHash");
+        private readonly PreparedCommand upsert = new(connection, transaction, writer.upsertShipment, [.. ShipmentColumns.Select(SqlDialect.Parameter), "@ContentHash"]);
         private readonly PreparedCommand deleteGoods = new(connection, transaction, "DELETE FROM shipment_goods WHERE shipment_id = @ShipmentId", "ShipmentId");
         private readonly PreparedCommand deleteCountries = new(connection, transaction, "DELETE FROM shipment_countries WHERE shipment_id = @ShipmentId", "ShipmentId");
-        private readonly PreparedCommand insertGoods = new(connection, transaction,
-            $"INSERT INTO shipment_goods ({string.Join(", ", GoodsColumns)}) VALUES ({string.Join(", ", GoodsColumns.Select(SqlDialect.Parameter))})",
-            GoodsColumns.Select(SqlDialect.Parameter));
-        private readonly PreparedCommand insertCountry = new(connection, transaction,
-            "INSERT INTO shipment_countries (shipment_id, country, ingest_seq) VALUES (@ShipmentId, @Country, @IngestSeq)",
-            "ShipmentId", "Country", "IngestSeq");
+        private readonly PreparedCommand insertGoods = new(connection, transaction, InsertGoods, GoodsColumns.Select(SqlDialect.Parameter));
+        private readonly PreparedCommand insertCountry = new(connection, transaction, InsertCountry, CountryColumns.Select(SqlDialect.Parameter));
         private readonly HashSet<string> countries = new(StringComparer.Ordinal);
 
         public async Task<bool> UpsertAsync(Shipment s, CancellationToken cancellationToken = default)
         {
             var id = s.ShipmentId;
-            var existed = await exists.Set("ShipmentId", id).ScalarAsync(cancellationToken) is not null;
+            var hash = ContentHash(s);
+            var state = await probe.Set(0, id).Set(1, hash).ScalarAsync(cancellationToken);
+            if (state is not null && Convert.ToInt32(state, System.Globalization.CultureInfo.InvariantCulture) == Unchanged)
+            {
+                // Identical re-send: nothing stored would change, so nothing is written — no new
+                // ingest_seq (feed readers and the scoring job see no phantom change), no index churn.
+                return false;
+            }
+
+            var existed = state is not null;
             var sequence = nextSequence++;
             var now = writer.Now;
 
@@ -94,6 +144,7 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
                 .Set("DeclaredAt", s.DeclaredAt?.ToDateTime() ?? now)
                 .Set("ShippedAt", s.ShippedAt?.ToDateTime() ?? now)
                 .Set("UpdatedAt", now)
+                .Set("ContentHash", hash)
                 .ExecuteAsync(cancellationToken);
 
             if (existed)
@@ -107,17 +158,17 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
             foreach (var g in s.Goods)
             {
                 await insertGoods
-                    .Set("ShipmentId", id)
-                    .Set("LineNo", ++line)
-                    .Set("Description", g.Description)
-                    .Set("HsCode", g.HsCode)
-                    .Set("Quantity", g.Quantity)
-                    .Set("GrossMassGrams", g.GrossMassGrams)
-                    .Set("ValueMinor", g.IntrinsicValue?.AmountMinor ?? 0)
-                    .Set("Currency", g.IntrinsicValue?.Currency ?? "")
-                    .Set("CountryOfOrigin", g.CountryOfOrigin)
-                    .Set("Brand", g.Brand)
-                    .Set("ListingId", g.ListingId)
+                    .Set(0, id)
+                    .Set(1, ++line)
+                    .Set(2, g.Description)
+                    .Set(3, g.HsCode)
+                    .Set(4, g.Quantity)
+                    .Set(5, g.GrossMassGrams)
+                    .Set(6, g.IntrinsicValue?.AmountMinor ?? 0)
+                    .Set(7, g.IntrinsicValue?.Currency ?? "")
+                    .Set(8, g.CountryOfOrigin)
+                    .Set(9, g.Brand)
+                    .Set(10, g.ListingId)
                     .ExecuteAsync(cancellationToken);
             }
 
@@ -127,7 +178,7 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
             {
                 if (c.Length == 2 && countries.Add(c.ToUpperInvariant()))
                 {
-                    await insertCountry.Set("ShipmentId", id).Set("Country", c.ToUpperInvariant()).Set("IngestSeq", sequence).ExecuteAsync(cancellationToken);
+                    await insertCountry.Set(0, id).Set(1, c.ToUpperInvariant()).Set(2, sequence).ExecuteAsync(cancellationToken);
                 }
             }
 
@@ -146,10 +197,11 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var command in new[] { exists, upsert, deleteGoods, deleteCountries, insertGoods, insertCountry })
+            foreach (var command in new[] { probe, upsert, deleteGoods, deleteCountries, insertGoods, insertCountry })
             {
                 await command.DisposeAsync();
             }
         }
     }
 }
+
