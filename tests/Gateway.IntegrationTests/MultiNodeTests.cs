@@ -52,7 +52,8 @@ public sealed class MultiNodeTests(ITestOutputHelper output) : IAsyncLifetime
         // The gateway's Dapper conventions (snake_case columns, UTC dates) for this process's own reads.
         new ServiceCollection().AddGatewayData(new ConfigurationBuilder().Build());
         using var database = new Database(Options.Create(new StorageOptions { Provider = "postgres", ConnectionString = connectionString }));
-        var agencies = new AgencyStore(database, TimeProvider.System);
+        using var statements = new StatementCache(database);
+        var agencies = new AgencyStore(database, statements, TimeProvider.System);
         await using var receiver = await LeadReceiverHost.StartAsync(new LeadReceiverOptions
         {
             CertificatePath = Path.Combine(Pki, "fr-customs-receiver.crt"),

@@ -212,7 +212,7 @@ internal static class SqlCensus
         {
             value = "";
             var method = typeof(SqlDialect).GetMethods().SingleOrDefault(m => m.Name == name && m.GetParameters().Length == arguments.Count
-                && m.GetParameters().All(p => p.ParameterType == typeof(string) || p.ParameterType == typeof(IReadOnlyList<string>)));
+                && m.GetParameters().All(p => p.ParameterType == typeof(string) || p.ParameterType == typeof(int) || p.ParameterType == typeof(IReadOnlyList<string>)));
             if (method is null)
             {
                 return false;
@@ -222,7 +222,12 @@ internal static class SqlCensus
             var parameters = method.GetParameters();
             for (var i = 0; i < arguments.Count; i++)
             {
-                if (parameters[i].ParameterType == typeof(string))
+                if (parameters[i].ParameterType == typeof(int))
+                {
+                    // A count known only at run time (e.g. how many countries a list holds): two stands for any.
+                    values[i] = int.TryParse(arguments[i], out var n) ? n : 2;
+                }
+                else if (parameters[i].ParameterType == typeof(string))
                 {
                     if (!TryString(arguments[i], out var s))
                     {

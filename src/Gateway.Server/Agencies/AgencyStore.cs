@@ -5,7 +5,7 @@ using Gateway.Server.Data;
 namespace Gateway.Server.Agencies;
 
 /// <summary>The agency registry in the gateway's own table; also the OAuth client store.</summary>
-internal sealed class AgencyStore(Database database, TimeProvider clock)
+internal sealed class AgencyStore(Database database, StatementCache statements, TimeProvider clock)
 {
     private const string SelectColumns = """
         SELECT id, kind, name, status, jurisdictions, scopes, subsets, certificate_subject,
@@ -13,12 +13,43 @@ internal sealed class AgencyStore(Database database, TimeProvider clock)
         FROM agencies
         """;
 
+    // The last agency built from each row: the caller interceptor reads the row on every call (so a
+    // suspension applies to the very next call), but rebuilds the agency only when the row changed.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (AgencyRow Row, Agency Agency)> built = new(StringComparer.Ordinal);
+
     public async Task<Agency?> FindAsync(string id, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<AgencyRow>(new CommandDefinition(
-            SelectColumns + " WHERE id = @id", new { id }, cancellationToken: cancellationToken));
-        return row?.ToAgency();
+        using var session = await statements.RentAsync(cancellationToken);
+        var command = session.Command(SelectColumns + " WHERE id = @id", "@id");
+        command.Parameters["@id"].Value = id;
+        var row = await session.ReadAsync(command, reader => reader.Read()
+            ? new AgencyRow
+            {
+                Id = reader.GetString(0),
+                Kind = reader.GetString(1),
+                Name = reader.GetString(2),
+                Status = reader.GetString(3),
+                Jurisdictions = reader.GetString(4),
+                Scopes = reader.GetString(5),
+                Subsets = reader.GetString(6),
+                CertificateSubject = reader.GetString(7),
+                ReceiverEndpoint = reader.IsDBNull(8) ? null : reader.GetString(8),
+                LeadThreshold = reader.GetInt32(9),
+            }
+            : null, cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        if (built.TryGetValue(id, out var last) && last.Row == row)
+        {
+            return last.Agency;
+        }
+
+        var agency = row.ToAgency();
+        built[id] = (row, agency);
+        return agency;
     }
 
     public async Task<IReadOnlyList<Agency>> ListAsync(CancellationToken cancellationToken = default)
@@ -76,7 +107,7 @@ internal sealed class AgencyStore(Database database, TimeProvider clock)
         return changed == 1;
     }
 
-    private sealed class AgencyRow
+    private sealed record AgencyRow
     {
         public string Id { get; init; } = "";
         public string Kind { get; init; } = "";

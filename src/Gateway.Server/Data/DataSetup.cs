@@ -11,6 +11,7 @@ internal static class DataSetup
         SqlMapper.AddTypeHandler(new UtcDateTimeHandler());
         services.Configure<StorageOptions>(configuration.GetSection(StorageOptions.Section));
         services.AddSingleton<Database>();
+        services.AddSingleton<StatementCache>();
         return services;
     }
 

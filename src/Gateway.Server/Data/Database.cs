@@ -28,6 +28,15 @@ internal sealed class Database : IDisposable
         };
         if (Provider == "postgres")
         {
+            // Statements used again and again (the hot path's agency and shipment reads, the audit insert)
+            // are prepared by the driver and stay prepared on the pooled physical connection.
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            if (builder.MaxAutoPrepare == 0)
+            {
+                builder.MaxAutoPrepare = 64;
+            }
+
+            connectionString = builder.ConnectionString;
             postgres = NpgsqlDataSource.Create(connectionString);
         }
     }

@@ -31,6 +31,26 @@ internal abstract class SqlDialect
     public virtual string In(string column, string parameter) => $"{column} IN {parameter}";
 
     /// <summary>
+    /// "column is one of <paramref name="count"/> values" for a command bound by hand (no Dapper), with
+    /// <see cref="BindList"/>: one parameter per value (@name0, @name1, …), so the text is fixed for a
+    /// given count and can stay prepared. PostgreSQL takes one array parameter instead.
+    /// </summary>
+    public virtual string InList(string column, string name, int count) =>
+        $"{column} IN ({string.Join(", ", Enumerable.Range(0, count).Select(i => $"@{name}{i}"))})";
+
+    /// <summary>The parameter names <see cref="InList"/> uses.</summary>
+    public virtual IEnumerable<string> ListParameters(string name, int count) => Enumerable.Range(0, count).Select(i => $"@{name}{i}");
+
+    /// <summary>Sets the values of an <see cref="InList"/> on a command created with <see cref="ListParameters"/>.</summary>
+    public virtual void BindList(DbCommand command, string name, IReadOnlyList<string> values)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            command.Parameters[$"@{name}{i}"].Value = values[i];
+        }
+    }
+
+    /// <summary>
     /// Insert-or-update of one row by its key. Parameters are named after the columns in PascalCase
     /// (shipment_id → @ShipmentId) so a Dapper row object binds directly.
     /// </summary>
@@ -143,6 +163,13 @@ internal sealed class PostgresDialect : OnConflictDialect
     public override string Name => "postgres";
 
     public override string In(string column, string parameter) => $"{column} = ANY({parameter})";
+
+    public override string InList(string column, string name, int count) => $"{column} = ANY(@{name})";
+
+    public override IEnumerable<string> ListParameters(string name, int count) => [$"@{name}"];
+
+    public override void BindList(DbCommand command, string name, IReadOnlyList<string> values) =>
+        command.Parameters[$"@{name}"].Value = values.ToArray();
 
     // 23505 = unique_violation.
     public override bool IsUniqueViolation(System.Data.Common.DbException exception) =>

@@ -18,7 +18,7 @@ namespace Gateway.Server.Shipments;
 /// thousand parameters and materialising intermediate rows (see docs/performance.md).
 /// Only the columns of the requested subsets are read: a party the caller may not see never leaves the database.
 /// </summary>
-internal sealed class ShipmentExportReader(Database database, ShipmentQueries queries)
+internal sealed class ShipmentExportReader(Database database, ShipmentQueries queries, StatementCache statements)
 {
     // Column order is the reader's ordinal contract below: Core, then Parties, then goods (and listing).
     private const string CoreColumns = """
@@ -35,53 +35,124 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
     private const int CoreCount = 15;
     private const int PartyCount = 16;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ShipmentQueries.Key, string, bool, int), string> findStatements = new();
+
     /// <summary>Reads one batch of at most <paramref name="take"/> shipments after <paramref name="after"/>; empty when there are none.</summary>
     public async Task<List<Shipment>> ReadAsync(
         ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take, IReadOnlySet<DataSubset> subsets, CancellationToken cancellationToken)
     {
-        var core = subsets.Contains(DataSubset.ShipmentCore);
-        var parties = subsets.Contains(DataSubset.ShipmentParties);
-        var listings = subsets.Contains(DataSubset.Listings);
         var (conditions, parameters) = queries.Filter(criteria, countries, after, take);
-        var shipmentColumns = parties ? CoreColumns + PartyColumns : CoreColumns;
-        // The page is a derived table with its own ORDER BY + limit, so the join multiplies rows only
-        // for the shipments of this batch; the outer ORDER BY keeps a shipment's lines together.
-        var sql = listings
-            ? $"""
-                SELECT s.*, g.line_no, g.description, g.hs_code, g.quantity, g.gross_mass_grams, g.value_minor, g.currency,
-                       g.country_of_origin, g.brand, g.listing_id, l.listing_id AS listing_ref, l.title, l.url
-                FROM (SELECT {shipmentColumns} FROM shipments s
-                      WHERE {string.Join("\n  AND ", conditions)}
-                      ORDER BY s.shipment_id
-                      {database.Dialect.Limit("@take")}) s
-                LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
-                LEFT JOIN listings l ON l.listing_id = g.listing_id
-                ORDER BY s.shipment_id, g.line_no
-                """
-            : $"""
-                SELECT s.*, g.line_no, g.description, g.hs_code, g.quantity, g.gross_mass_grams, g.value_minor, g.currency,
-                       g.country_of_origin, g.brand, g.listing_id
-                FROM (SELECT {shipmentColumns} FROM shipments s
-                      WHERE {string.Join("\n  AND ", conditions)}
-                      ORDER BY s.shipment_id
-                      {database.Dialect.Limit("@take")}) s
-                LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
-                ORDER BY s.shipment_id, g.line_no
-                """;
-
-        var batch = new List<Shipment>(take);
+        var shipments = new Rows(subsets, take);
+        var columns = shipments.Columns;
+        var sql = Joined(database.Dialect, columns, conditions, "s.shipment_id", shipments.Listings);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
-        var goodsAt = CoreCount + (parties ? PartyCount : 0);
-        Shipment? current = null;
-        string? currentId = null;
-        List<ListingRef>? refs = null;
         while (await reader.ReadAsync(cancellationToken))
         {
+            shipments.Add(reader);
+        }
+
+        return shipments.Finish();
+    }
+
+    /// <summary>
+    /// GetShipment: the most recent shipment with that key in the caller's jurisdiction (a carrier may
+    /// reuse a tracking number over the years), with its goods and listings, in one prepared statement.
+    /// </summary>
+    public async Task<Shipment?> FindAsync(
+        ShipmentQueries.Key key, string value, IReadOnlyList<string> countries, IReadOnlySet<DataSubset> subsets, CancellationToken cancellationToken)
+    {
+        var column = key switch
+        {
+            ShipmentQueries.Key.ShipmentId => "s.shipment_id",
+            ShipmentQueries.Key.TrackingNumber => "s.tracking_number",
+            ShipmentQueries.Key.Mrn => "s.mrn",
+            _ => throw new ArgumentOutOfRangeException(nameof(key)),
+        };
+        var shipments = new Rows(subsets, 1);
+        var columns = shipments.Columns;
+        using var session = await statements.RentAsync(cancellationToken);
+        var dialect = session.Dialect;
+        // Built once per shape (key, subsets, number of countries), not per call.
+        var sql = findStatements.GetOrAdd((key, columns, shipments.Listings, countries.Count), shape =>
+        {
+            string[] conditions =
+            [
+                $"{column} = @value",
+                $"""
+                EXISTS (SELECT 1 FROM shipment_countries jc
+                        WHERE jc.shipment_id = s.shipment_id AND {dialect.InList("jc.country", "country", countries.Count)})
+                """,
+            ];
+            return Joined(dialect, columns, conditions, "s.ingest_seq DESC", shipments.Listings);
+        });
+        var command = session.Command(sql, ["@value", "@take", .. dialect.ListParameters("country", countries.Count)]);
+        command.Parameters["@take"].Value = 1;
+        command.Parameters["@value"].Value = value;
+        dialect.BindList(command, "country", countries);
+        return await session.ReadAsync(command, reader =>
+        {
+            while (reader.Read())
+            {
+                shipments.Add(reader);
+            }
+
+            var found = shipments.Finish();
+            return found.Count == 0 ? null : found[0];
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The page is a derived table with its own ORDER BY + limit (@take), so the join multiplies rows only
+    /// for the shipments of this page; the outer ORDER BY keeps a shipment's lines together.
+    /// </summary>
+    private static string Joined(SqlDialect dialect, string columns, IReadOnlyList<string> conditions, string order, bool listings) => listings
+        ? $"""
+            SELECT s.*, g.line_no, g.description, g.hs_code, g.quantity, g.gross_mass_grams, g.value_minor, g.currency,
+                   g.country_of_origin, g.brand, g.listing_id, l.listing_id AS listing_ref, l.title, l.url
+            FROM (SELECT {columns} FROM shipments s
+                  WHERE {string.Join("\n  AND ", conditions)}
+                  ORDER BY {order}
+                  {dialect.Limit("@take")}) s
+            LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
+            LEFT JOIN listings l ON l.listing_id = g.listing_id
+            ORDER BY s.shipment_id, g.line_no
+            """
+        : $"""
+            SELECT s.*, g.line_no, g.description, g.hs_code, g.quantity, g.gross_mass_grams, g.value_minor, g.currency,
+                   g.country_of_origin, g.brand, g.listing_id
+            FROM (SELECT {columns} FROM shipments s
+                  WHERE {string.Join("\n  AND ", conditions)}
+                  ORDER BY {order}
+                  {dialect.Limit("@take")}) s
+            LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
+            ORDER BY s.shipment_id, g.line_no
+            """;
+
+    /// <summary>Joined rows (a shipment's columns repeated on each of its goods lines) → shipments, in order.</summary>
+    private sealed class Rows(IReadOnlySet<DataSubset> subsets, int capacity)
+    {
+        private readonly bool core = subsets.Contains(DataSubset.ShipmentCore);
+        private readonly bool parties = subsets.Contains(DataSubset.ShipmentParties);
+        private readonly List<Shipment> batch = new(capacity);
+        private Shipment? current;
+        private string? currentId;
+        private List<ListingRef>? refs;
+
+        public bool Listings { get; } = subsets.Contains(DataSubset.Listings);
+
+        /// <summary>Only the columns of the requested subsets: a party the caller may not see never leaves the database.</summary>
+        public string Columns => parties ? CoreColumns + PartyColumns : CoreColumns;
+
+        private int GoodsAt => CoreCount + (parties ? PartyCount : 0);
+
+        public void Add(DbDataReader reader)
+        {
+            var goodsAt = GoodsAt;
             var id = reader.GetString(0);
             if (!string.Equals(id, currentId, StringComparison.Ordinal))
             {
-                Finish(current, refs);
+                ShipmentExportReader.Finish(current, refs);
                 currentId = id;
                 current = Shipment(reader, id, core, parties);
                 batch.Add(current);
@@ -102,7 +173,7 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
                 });
             }
 
-            if (listings && !reader.IsDBNull(goodsAt + 10))
+            if (Listings && !reader.IsDBNull(goodsAt + 10))
             {
                 // Distinct listings per shipment, like the search path's SELECT DISTINCT.
                 var listingId = reader.GetString(goodsAt + 10);
@@ -114,8 +185,11 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
             }
         }
 
-        Finish(current, refs);
-        return batch;
+        public List<Shipment> Finish()
+        {
+            ShipmentExportReader.Finish(current, refs);
+            return batch;
+        }
     }
 
     private static void Finish(Shipment? shipment, List<ListingRef>? refs)

@@ -30,12 +30,11 @@ internal sealed partial class ShipmentServiceEndpoint(ShipmentQueries queries, S
         }
 
         var subsets = DataSubsets.Resolve(caller, request.Subsets, DataSubset.ShipmentCore);
-        var row = await queries.FindAsync(key, value.Trim(), caller.Agency.Jurisdictions, context.CancellationToken)
+        var shipment = await export.FindAsync(key, value.Trim(), caller.Agency.Jurisdictions, subsets, context.CancellationToken)
             ?? throw RpcErrors.NotFound("Shipment");
 
-        context.AuditReturned(row.ShipmentId);
-        await using var connection = await queries.OpenAsync(context.CancellationToken);
-        return (await ToContractsAsync(connection, [row], subsets, context.CancellationToken))[0];
+        context.AuditReturned(shipment.ShipmentId);
+        return shipment;
     }
 
     public override async Task<SearchShipmentsResponse> SearchShipments(SearchShipmentsRequest request, ServerCallContext context)
