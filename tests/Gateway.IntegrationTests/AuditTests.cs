@@ -301,6 +301,43 @@ public sealed class AuditTests(GatewayServer gateway) : IClassFixture<GatewaySer
         Assert.True((await VerifyLiveAsync()).Ok);
     }
 
+    [SqliteFact("SQLite's write-ahead log and its checkpoints; PostgreSQL manages its own log")]
+    public async Task Audit_records_reach_the_database_file_through_background_checkpoints()
+    {
+        // The audit writer never checkpoints inside a commit (that stalled every waiting call); the
+        // background checkpointer must copy the log back, or the WAL would grow without bound.
+        var (client, _) = await ShipmentsAs("fr-customs");
+        for (var i = 0; i < 20; i++)
+        {
+            await client.GetShipmentAsync(Calls.ByTracking("LX100000001CN"));
+        }
+
+        var head = (await Store.ReadHeadAsync()).Sequence;
+        var file = new SqliteConnectionStringBuilder(gateway.ConnectionString).DataSource;
+        long inMainFile = 0;
+        for (var attempt = 0; attempt < 50 && inMainFile < head; attempt++)
+        {
+            await Task.Delay(200);
+            // The main file alone, without its -wal: only what a checkpoint copied back is in it.
+            var copy = Path.Combine(gateway.Root, $"main-only-{attempt}.db");
+            File.Copy(file, copy);
+            try
+            {
+                await using var connection = new SqliteConnection($"Data Source={copy};Pooling=False");
+                await connection.OpenAsync();
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT COALESCE(MAX(sequence), 0) FROM audit_log";
+                inMainFile = (long)(await command.ExecuteScalarAsync())!;
+            }
+            catch (SqliteException)
+            {
+                // Copied while a checkpoint was writing pages: try again.
+            }
+        }
+
+        Assert.True(inMainFile >= head, $"audit head {head}, but the database file alone holds records up to {inMainFile}");
+    }
+
     [SqliteFact("offline verification of a copied database file; on PostgreSQL the chain is verified online by the other audit tests")]
     public async Task Tampering_with_a_copy_of_the_database_is_detected_offline_with_the_first_bad_sequence()
     {

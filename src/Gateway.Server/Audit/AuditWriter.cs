@@ -138,6 +138,14 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
         if (connection is null || insert is null || lockHead is null || updateHead is null)
         {
             connection = database.Open();
+            if (database.Provider == "sqlite")
+            {
+                // Checkpoints run in the background (Data/WalCheckpointer.cs), not inside an audit commit.
+                using var pragma = connection.CreateCommand();
+                pragma.CommandText = "PRAGMA wal_autocheckpoint=0;";
+                pragma.ExecuteNonQuery();
+            }
+
             // All three statements prepared once: with batches of about ten records, re-preparing the head's
             // SELECT … FOR UPDATE and UPDATE each time cost as much as the inserts.
             insert = new Data.PreparedCommand(connection, null, AuditStore.InsertSql, AuditStore.InsertParameters);

@@ -12,6 +12,7 @@ internal static class DataSetup
         services.Configure<StorageOptions>(configuration.GetSection(StorageOptions.Section));
         services.AddSingleton<Database>();
         services.AddSingleton<StatementCache>();
+        services.AddHostedService<WalCheckpointer>();
         return services;
     }
 
