@@ -58,7 +58,7 @@ internal static class GatewayApp
         app.UseAdminCredential();
         app.UseGatewayJobsDashboard();
         app.UseTokenEndpointLimits();
-        app.UseAuthentication();
+        app.UseGatewayAuthentication();
         app.UseAuthorization();
         app.UseMalformedRequestRefusal();
         app.MapGatewayGrpc();

@@ -91,11 +91,7 @@ internal static class AuthSetup
         // The default scheme reuses OpenIddict's validation of a token for its lifetime (ValidatedTokens.cs says why that is safe).
         services.AddSingleton<ValidatedTokens>();
         services.AddAuthentication(CachedTokenAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, CachedTokenAuthenticationHandler>(CachedTokenAuthenticationHandler.SchemeName, scheme =>
-            {
-                scheme.ForwardChallenge = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
-                scheme.ForwardForbid = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
-            });
+            .AddScheme<AuthenticationSchemeOptions, CachedTokenAuthenticationHandler>(CachedTokenAuthenticationHandler.SchemeName, _ => { });
         services.AddAuthorization(authorization =>
         {
             foreach (var policy in RpcScopes.Policies)
@@ -109,6 +105,37 @@ internal static class AuthSetup
         });
         return services;
     }
+
+    /// <summary>
+    /// Authentication for every request. OpenIddict's server is an authentication *request handler*:
+    /// ASP.NET Core's middleware runs it on every request so it can claim its own endpoints (token,
+    /// discovery), which cost each gRPC call a dispatch through a dozen server handlers and two URI
+    /// comparisons. Gateway RPCs are never OpenIddict endpoints, so on those paths only the default
+    /// scheme (the bearer token, <see cref="CachedTokenAuthenticationHandler"/>) runs — the same
+    /// principal the full middleware would set, so the audit of refused calls still names the agency.
+    /// </summary>
+    public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app)
+    {
+        app.UseWhen(IsGatewayRpc, rpc => rpc.Use(async (http, next) =>
+        {
+            var result = await http.AuthenticateAsync();
+            if (result.Principal is not null)
+            {
+                http.User = result.Principal;
+            }
+
+            await next(http);
+        }));
+        app.UseWhen(http => !IsGatewayRpc(http), other => other.UseAuthentication());
+        // WebApplication adds UseAuthentication() at the head of the pipeline by itself unless it sees the
+        // application call it; a call on a branch does not count. Left alone, it would run the full
+        // middleware before everything above — the token endpoint's rate limiter included.
+        app.Properties["__AuthenticationMiddlewareSet"] = true;
+        return app;
+    }
+
+    private static bool IsGatewayRpc(HttpContext http) =>
+        http.Request.Path.Value?.StartsWith(Audit.AuditInterceptor.AuditedPrefix, StringComparison.Ordinal) == true;
 
     /// <summary>OpenIddict refuses CA certificates that carry a private key (ID0511): hand it public-only copies.</summary>
     private static X509Certificate2Collection LoadPublicCaBundle(string path)

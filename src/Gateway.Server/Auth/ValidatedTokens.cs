@@ -102,6 +102,7 @@ internal sealed class CachedTokenAuthenticationHandler(
             return AuthenticateResult.Success(new AuthenticationTicket(cached, SchemeName));
         }
 
+        await EnsureValidationTransactionAsync();
         var result = await Context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
         if (result.Succeeded && token is not null && certificate is not null)
         {
@@ -109,6 +110,35 @@ internal sealed class CachedTokenAuthenticationHandler(
         }
 
         return result.Succeeded ? AuthenticateResult.Success(new AuthenticationTicket(result.Principal, SchemeName)) : result;
+    }
+
+    // Refusals are answered by OpenIddict (its standard WWW-Authenticate error), like before the cache.
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        await EnsureValidationTransactionAsync();
+        await Context.ChallengeAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme, properties);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        await EnsureValidationTransactionAsync();
+        await Context.ForbidAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme, properties);
+    }
+
+    /// <summary>
+    /// OpenIddict's validation works inside a per-request transaction that its request-handler step
+    /// creates. The full authentication middleware runs that step for every request; gateway RPCs skip
+    /// it (AuthSetup.UseGatewayAuthentication), so it runs here, only when OpenIddict is needed: a cache
+    /// miss, a challenge, a forbid.
+    /// </summary>
+    private async Task EnsureValidationTransactionAsync()
+    {
+        if (Context.Features.Get<OpenIddictValidationAspNetCoreFeature>()?.Transaction is null
+            && await Context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>()
+                .GetHandlerAsync(Context, OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme) is IAuthenticationRequestHandler validation)
+        {
+            await validation.HandleRequestAsync();
+        }
     }
 
     private static string? BearerToken(string header) =>
