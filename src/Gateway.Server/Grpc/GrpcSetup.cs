@@ -28,6 +28,12 @@ internal static class GrpcSetup
             // Exception text never reaches agencies; statuses and google.rpc details say what they need.
             options.EnableDetailedErrors = false;
         });
+        // Stateless, so one instance each: grpc-dotnet otherwise builds every interceptor per call, and
+        // each build resolves an ILogger<T> through the logger factory's lock (seen in the hot-path profile).
+        services.AddSingleton<AuditInterceptor>();
+        services.AddSingleton<LimitsInterceptor>();
+        services.AddSingleton<CallerInterceptor>();
+        services.AddSingleton<InputGuardInterceptor>();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks();
         return services;
