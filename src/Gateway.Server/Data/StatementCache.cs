@@ -84,6 +84,8 @@ internal sealed class StatementCache(Database database) : IDisposable
 
             if (Keep)
             {
+                // Without an explicit Prepare, Microsoft.Data.Sqlite compiles the SQL again on every execution.
+                command.Prepare();
                 commands[sql] = command;
             }
 
