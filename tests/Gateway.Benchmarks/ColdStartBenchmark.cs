@@ -10,7 +10,7 @@ using Gateway.Server.Pki;
 namespace Gateway.Benchmarks;
 
 /// <summary>
-/// `coldstart [--restarts N] [--gateway-setting Key=Value]…`: starts the real `gateway` executable (the
+/// `coldstart [--restarts N] [--gateway PATH] [--gateway-setting Key=Value]…`: starts the real `gateway` executable (the
 /// Release build next to this benchmark) as a child process, first on an empty folder (it creates the
 /// dev PKI, the schema and the demo data, as `dotnet run` does on a first run), then N times again on
 /// the same folder (the operator's restart: database and certificates exist). For each start it prints
@@ -27,7 +27,8 @@ internal static class ColdStartBenchmark
     {
         var restarts = args.SkipWhile(a => a != "--restarts").Skip(1).FirstOrDefault() is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 5;
         var settings = args.Select((a, i) => (a, i)).Where(p => p.a == "--gateway-setting" && p.i + 1 < args.Length).Select(p => "--" + args[p.i + 1]).ToArray();
-        var gateway = Path.Combine(AppContext.BaseDirectory, "gateway");
+        // `--gateway PATH`: another build of the executable, e.g. a ReadyToRun publish (docs/performance.md).
+        var gateway = Path.GetFullPath(args.SkipWhile(a => a != "--gateway").Skip(1).FirstOrDefault() ?? Path.Combine(AppContext.BaseDirectory, "gateway"));
         if (!File.Exists(gateway))
         {
             Console.Error.WriteLine($"{gateway} is missing: build tests/Gateway.Benchmarks -c Release.");
@@ -45,7 +46,7 @@ internal static class ColdStartBenchmark
                 runs.Add(await StartOnceAsync(gateway, work, settings) with { Name = $"restart {i}" });
             }
 
-            Report(runs, settings);
+            Report(gateway, runs, settings);
             return 0;
         }
         finally
@@ -169,10 +170,10 @@ internal static class ColdStartBenchmark
         }
     }
 
-    private static void Report(List<Run> runs, string[] settings)
+    private static void Report(string gateway, List<Run> runs, string[] settings)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"cold start of {Path.Combine(AppContext.BaseDirectory, "gateway")}{(settings.Length > 0 ? " " + string.Join(' ', settings) : "")}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"cold start of {gateway}{(settings.Length > 0 ? " " + string.Join(' ', settings) : "")}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         sb.AppendLine("ms since process start; in-process phases end at the time shown (GATEWAY_STARTUP_TIMINGS)");
         sb.AppendLine();
         sb.Append("| start |");
