@@ -19,10 +19,10 @@ internal static class Migrator
 
     public static void MigrateUp(Database database)
     {
-        // A restart of an installed gateway finds every migration applied. Building FluentMigrator's
-        // runner (its container, assembly scan, version loader) costs ~60–90 ms of a ~1 s cold start
-        // (docs/performance.md, "Cold start"), so one query checks first. Every version must be present,
-        // not just the highest: a migration merged later may carry a lower number than one already applied.
+        // A restart of an installed gateway finds every migration applied; one query saying so is 10–35 ms
+        // cheaper than building FluentMigrator's runner (container, assembly scan, version loader) to learn
+        // it (docs/performance.md, "Cold start"). Every version must be present, not just the highest: a
+        // migration merged later may carry a lower number than one already applied.
         if (IsCurrent(database))
         {
             return;
