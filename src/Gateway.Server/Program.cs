@@ -27,10 +27,13 @@ internal static class GatewayApp
     {
         // Settings ship next to the executable; relative paths in them (data/, certs/) are resolved
         // against the working directory, so `dotnet run` from the repository root keeps everything there.
+        StartupTimings.Mark("main");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         customise?.Invoke(builder);
+        StartupTimings.Mark("configuration");
 
         builder.EnsureDevPki();
+        StartupTimings.Mark("dev-pki");
         builder.AddGatewayKestrel();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services
@@ -51,7 +54,9 @@ internal static class GatewayApp
             .AddAdminCredential(builder.Configuration)
             .AddGatewayHealth();
 
+        StartupTimings.Mark("services");
         var app = builder.Build();
+        StartupTimings.Mark("container");
         app.UseAdminPortSeparation();
         app.UseGatewayTelemetry();
         app.UseGatewayAudit();
@@ -63,6 +68,7 @@ internal static class GatewayApp
         app.UseMalformedRequestRefusal();
         app.MapGatewayGrpc();
         app.MapHealthChecks(AdminPort.HealthPath);
+        StartupTimings.Mark("pipeline");
         return app;
     }
 
@@ -70,7 +76,10 @@ internal static class GatewayApp
     {
         await using var app = Build(args);
         await app.PrepareDatabaseAsync();
-        await app.RunAsync();
+        StartupTimings.Mark("database");
+        await app.StartAsync(CancellationToken.None);
+        StartupTimings.Mark("listening");
+        await app.WaitForShutdownAsync(CancellationToken.None); // as RunAsync(): the host handles SIGTERM/Ctrl+C itself
         return 0;
     }
 }

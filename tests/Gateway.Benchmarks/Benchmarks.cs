@@ -12,5 +12,6 @@ internal static class Benchmarks
         ["scoring"] = ScoringBenchmark.RunAsync,
         ["ingest"] = IngestBenchmark.RunAsync,
         ["export"] = ExportBenchmark.RunAsync,
+        ["coldstart"] = ColdStartBenchmark.RunAsync,
     };
 }

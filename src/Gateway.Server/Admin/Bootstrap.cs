@@ -33,6 +33,7 @@ internal static class Bootstrap
         if (app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.MigrateOnStart)
         {
             Migrator.MigrateUp(database);
+            StartupTimings.Mark("migrations");
         }
 
         var dev = app.Services.GetRequiredService<IOptions<DevOptions>>().Value;
