@@ -93,7 +93,8 @@ public sealed class GetShipmentSecurityTests(GatewayServer gateway) : IClassFixt
         using var channel = foreign.CreateChannel(_ => Task.FromResult<string?>(null));
 
         var e = await Assert.ThrowsAsync<RpcException>(() => Shipments(channel).GetShipmentAsync(Calls.ByTracking(ToFrance)).ResponseAsync);
-        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        // As for a missing certificate: a TLS 1.3 refusal reaches the client as either, depending on timing.
+        Assert.Contains(e.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
 
         // The token endpoint is behind the same handshake.
         await Assert.ThrowsAsync<HttpRequestException>(() => foreign.RequestTokenAsync());

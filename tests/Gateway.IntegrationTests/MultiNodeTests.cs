@@ -266,11 +266,22 @@ public sealed class MultiNodeTests(ITestOutputHelper output) : IAsyncLifetime
         },
     };
 
-    private static int FreePort()
+    // Ports already handed to a node of this test: B and C start at once, and the kernel may offer a port
+    // released a moment ago to the next probe ("address already in use" for one of them).
+    private readonly HashSet<int> handedOut = [];
+
+    private int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (handedOut.Add(port))
+            {
+                return port;
+            }
+        }
     }
 
     public async Task DisposeAsync()
