@@ -30,8 +30,7 @@ internal sealed partial class WalCheckpointer(Database database, ILogger<WalChec
         {
             try
             {
-                using var connection = new SqliteConnection(database.ConnectionString);
-                connection.Open();
+                using var connection = database.Open();
                 using var command = connection.CreateCommand();
                 command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
                 command.ExecuteNonQuery();
