@@ -6,6 +6,7 @@ using System.Text;
 using Gateway.Client;
 using Gateway.Contracts.V1;
 using Gateway.Server.Pki;
+using static Gateway.Benchmarks.BenchmarkHost;
 
 namespace Gateway.Benchmarks;
 
@@ -222,10 +223,4 @@ internal static class ColdStartBenchmark
         return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -9,6 +9,7 @@ using Gateway.Server.Pki;
 using Gateway.Server.Seed;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using static Gateway.Benchmarks.BenchmarkHost;
 
 namespace Gateway.Benchmarks;
 
@@ -105,16 +106,4 @@ internal static class IngestBenchmark
         return await call;
     }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -10,6 +10,7 @@ using Gateway.Contracts.V1;
 using Gateway.Server.Pki;
 using Google.Protobuf;
 using Grpc.Health.V1;
+using static Gateway.Benchmarks.BenchmarkHost;
 
 namespace Gateway.Benchmarks;
 
@@ -24,9 +25,9 @@ internal static partial class LoadHarness
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var requests = IntArg(args, "--requests", 200_000);
-        var connections = IntArg(args, "--connections", 10);
-        var streams = IntArg(args, "--streams", 5);
+        var requests = Option(args, "--requests", 200_000);
+        var connections = Option(args, "--connections", 10);
+        var streams = Option(args, "--streams", 5);
         var database = args.SkipWhile(a => a != "--database").Skip(1).FirstOrDefault();
         // Extra gateway settings, e.g. --gateway-setting Gateway:Audit:Enabled=false (repeatable).
         var settings = args.Select((a, i) => (a, i)).Where(p => p.a == "--gateway-setting" && p.i + 1 < args.Length).Select(p => "--" + args[p.i + 1]).ToArray();
@@ -302,35 +303,6 @@ internal static partial class LoadHarness
         return path;
     }
 
-    private static Process StartSelf(string benchmark, params string[] arguments)
-    {
-        var self = Environment.ProcessPath!;
-        var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            info.ArgumentList.Add(typeof(LoadHarness).Assembly.Location);
-        }
-
-        info.ArgumentList.Add(benchmark);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                Console.Error.WriteLine($"[{benchmark}] {e.Data}");
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
     private static string RunTool(string tool, IEnumerable<string> arguments)
     {
         var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -346,24 +318,8 @@ internal static partial class LoadHarness
         return stdout.Result + stderr.Result;
     }
 
-    private static long CpuTicks(Process process)
-    {
-        var stat = File.ReadAllText($"/proc/{process.Id}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime + stime
-    }
-
-    private static double PeakRssMb(Process process)
-    {
-        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-    }
-
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-
-    private static int IntArg(string[] args, string name, int fallback) =>
-        args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 
     private static async Task<bool> ListeningAsync(int port)
     {
@@ -382,13 +338,6 @@ internal static partial class LoadHarness
         }
 
         return false;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"finished in [\d.]+\w+, ([\d.]+) req/s")]

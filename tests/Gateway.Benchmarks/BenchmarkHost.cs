@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Gateway.Benchmarks;
+
+/// <summary>What every benchmark needs from its host: its options, free ports, and itself as a child process.</summary>
+internal static class BenchmarkHost
+{
+    /// <summary>The value after <paramref name="name"/>, or null.</summary>
+    public static string? Text(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    public static int Option(string[] args, string name, int fallback) =>
+        Text(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// This benchmark executable again, running <paramref name="benchmark"/> (e.g. gateway-server), so its
+    /// CPU and memory are measured apart from the driver's; its stderr is relayed with a prefix.
+    /// </summary>
+    public static Process StartSelf(string benchmark, params string[] arguments)
+    {
+        var self = Environment.ProcessPath!;
+        var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            info.ArgumentList.Add(typeof(BenchmarkHost).Assembly.Location);
+        }
+
+        info.ArgumentList.Add(benchmark);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine($"[{benchmark}] {e.Data}");
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>User + system CPU of a process so far, in clock ticks (1/100 s).</summary>
+    public static long CpuTicks(Process process)
+    {
+        var stat = File.ReadAllText($"/proc/{process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime + stime
+    }
+
+    /// <summary>Peak resident set size of a process so far (VmHWM), in MB.</summary>
+    public static double PeakRssMb(Process process)
+    {
+        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+}
