@@ -344,6 +344,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
             .. DevPkiArguments.For(Pki, port, adminPort, provider, connectionString),
             // Hangfire on, deliver-leads every second on a short retry schedule; the other jobs off.
             "--Gateway:Hangfire:DashboardEnabled=false", "--Gateway:Hangfire:PollingInterval=00:00:01",
+            // The killed process may die holding the lock Hangfire takes to schedule deliver-leads (every
+            // second here); the restarted one must take it over within the test's wait, not after a minute.
+            "--Gateway:Hangfire:StaleLockTimeout=00:00:05",
             "--Gateway:Jobs:deliver-leads:Cron=* * * * * *",
             "--Gateway:Jobs:score-shipments:Enabled=false", "--Gateway:Jobs:retention:Enabled=false",
             $"--Gateway:Push:Certificate={Pki}/gateway-push.crt", $"--Gateway:Push:Key={Pki}/gateway-push.key",

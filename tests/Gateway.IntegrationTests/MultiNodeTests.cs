@@ -146,6 +146,53 @@ public sealed class MultiNodeTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(verification.Ok, $"audit chain broken at {verification.FirstBadSequence}");
     }
 
+    [PostgresFact]
+    public async Task A_hangfire_lock_left_by_a_killed_node_neither_stops_a_restart_nor_blocks_scheduling()
+    {
+        Directory.CreateDirectory(root);
+        DevPki.Create(Pki);
+        connectionString = await CreatePostgresDatabaseAsync();
+        var a = StartNode("A");
+        await a.WaitReadyAsync();
+        a.Process.Kill(); // SIGKILL
+
+        // What a node killed while scheduling deliver-leads leaves behind: its lock row. Dated an hour ahead
+        // first, so it stays held for the whole first phase whatever the stale-lock timeout.
+        const string resource = "hangfire:lock:recurring-job:deliver-leads";
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.ExecuteAsync(
+            "INSERT INTO hangfire.lock (resource, updatecount, acquired) VALUES (@resource, 0, @acquired) ON CONFLICT (resource) DO UPDATE SET acquired = @acquired",
+            new { resource, acquired = DateTime.UtcNow.AddHours(1) });
+
+        // Phase 1: registration times out on the held lock; the node starts and serves anyway.
+        var b = StartNode("B");
+        await b.WaitReadyAsync();
+        var wait = Stopwatch.StartNew();
+        while (!b.Logged("could not be registered yet") && !b.Process.HasExited && wait.Elapsed < TimeSpan.FromSeconds(40))
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.True(b.Logged("could not be registered yet"), "registration met the held lock");
+        Assert.False(b.Process.HasExited, "the node must keep running while another node's lock is held");
+        using (var health = new HttpClient())
+        {
+            Assert.True((await health.GetAsync(new Uri($"http://127.0.0.1:{b.AdminPort}/healthz"))).IsSuccessStatusCode, "the node serves");
+        }
+
+        // Phase 2: once the lock is stale, the background retry registers the job.
+        await connection.ExecuteAsync("UPDATE hangfire.lock SET acquired = @acquired WHERE resource = @resource",
+            new { resource, acquired = DateTime.UtcNow.AddHours(-1) });
+        wait.Restart();
+        while (!b.Logged("Recurring job deliver-leads scheduled") && wait.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.True(b.Logged("Recurring job deliver-leads scheduled"), "registered by the background retry once the lock was stale");
+        output.WriteLine($"deliver-leads registered {wait.Elapsed.TotalSeconds:F1} s after the lock went stale");
+    }
+
     private Node StartNode(string name)
     {
         int port = FreePort(), adminPort = FreePort();
@@ -160,6 +207,8 @@ public sealed class MultiNodeTests(ITestOutputHelper output) : IAsyncLifetime
             // Hangfire's cron takes an optional seconds field: every two seconds instead of every minute.
             "--Gateway:Jobs:score-shipments:Cron=*/2 * * * * *", "--Gateway:Jobs:deliver-leads:Cron=*/2 * * * * *",
             "--Gateway:Jobs:retention:Enabled=false",
+            // A node killed while holding a Hangfire lock: the others take it over after 5 s, not 1 minute.
+            "--Gateway:Hangfire:StaleLockTimeout=00:00:05",
             "--Gateway:Risk:BatchSize=5",
             $"--Gateway:Push:Certificate={Pki}/gateway-push.crt", $"--Gateway:Push:Key={Pki}/gateway-push.key",
             $"--Gateway:Push:ReceiverCaBundle={Pki}/ca.crt", "--Gateway:Push:Timeout=00:00:05",
@@ -172,7 +221,7 @@ public sealed class MultiNodeTests(ITestOutputHelper output) : IAsyncLifetime
             info.ArgumentList.Add(argument);
         }
 
-        var node = new Node(name, Process.Start(info)!, new Uri($"https://localhost:{port}/"));
+        var node = new Node(name, Process.Start(info)!, new Uri($"https://localhost:{port}/")) { AdminPort = adminPort };
         nodes.Add(node);
         return node;
     }
@@ -327,6 +376,8 @@ public sealed class MultiNodeTests(ITestOutputHelper output) : IAsyncLifetime
         public Process Process { get; }
 
         public Uri Address { get; }
+
+        public int AdminPort { get; init; }
 
         public bool Logged(string fragment)
         {

@@ -72,6 +72,11 @@ internal static class JobsSetup
         SchemaName = options.SchemaName,
         PrepareSchemaIfNecessary = true,
         QueuePollInterval = options.PollingInterval,
+        // How long a lock row left by a killed node blocks the others (Hangfire.PostgreSql's default is
+        // 10 minutes). The gateway's jobs are safe to run twice at once, so Hangfire's locks guard only its
+        // own short bookkeeping (scheduling a recurring job, aggregating counters): a crash should cost
+        // about a minute of scheduling, not ten. (SQL Server's locks die with the session.)
+        DistributedLockTimeout = options.StaleLockTimeout,
     };
 
     /// <summary>
@@ -124,6 +129,9 @@ internal sealed class HangfireOptions
     /// Hangfire's default is 15 s; cron schedules with seconds ("*/5 * * * * *") need a shorter one.
     /// </summary>
     public TimeSpan PollingInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>PostgreSQL: after this long a lock left by a killed node is taken over.</summary>
+    public TimeSpan StaleLockTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
     public bool DashboardEnabled { get; set; } = true;
 
