@@ -13,6 +13,7 @@ internal sealed class Database : IDisposable
 {
     private readonly string connectionString;
     private readonly NpgsqlDataSource? postgres;
+    private readonly int busyTimeoutMilliseconds;
 
     public Database(IOptions<StorageOptions> options)
     {
@@ -46,8 +47,6 @@ internal sealed class Database : IDisposable
         }
     }
 
-    private readonly int busyTimeoutMilliseconds;
-
     public string Provider { get; }
 
     public SqlDialect Dialect { get; }
@@ -61,15 +60,17 @@ internal sealed class Database : IDisposable
             return await postgres.OpenConnectionAsync(cancellationToken);
         }
 
-        // SqlConnection opens nothing when constructed: a Database for SQL Server can be built (e.g. by
-        // the ScriptDom census in tests) without a server.
-        DbConnection connection = Provider == "sqlserver"
-            ? new Microsoft.Data.SqlClient.SqlConnection(connectionString)
-            : new SqliteConnection(connectionString);
+        var connection = Create();
         await connection.OpenAsync(cancellationToken);
         SetBusyTimeout(connection);
         return connection;
     }
+
+    // SqlConnection opens nothing when constructed: a Database for SQL Server can be built (e.g. by
+    // the ScriptDom census in tests) without a server.
+    private DbConnection Create() => Provider == "sqlserver"
+        ? new Microsoft.Data.SqlClient.SqlConnection(connectionString)
+        : new SqliteConnection(connectionString);
 
     /// <summary>
     /// SQLite: wait for another writer inside SQLite (its busy handler retries after 1, 2, 5, 10… ms)
@@ -95,9 +96,7 @@ internal sealed class Database : IDisposable
             return postgres.OpenConnection();
         }
 
-        DbConnection connection = Provider == "sqlserver"
-            ? new Microsoft.Data.SqlClient.SqlConnection(connectionString)
-            : new SqliteConnection(connectionString);
+        var connection = Create();
         connection.Open();
         SetBusyTimeout(connection);
         return connection;

@@ -77,25 +77,24 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
     /// <summary>Synchronous, for a loop on its own thread (the audit writer's).</summary>
     public int Execute()
     {
-        if (!prepared)
-        {
-            command.Prepare();
-            prepared = true;
-        }
-
+        PrepareOnce();
         return command.ExecuteNonQuery();
     }
 
     /// <summary>Synchronous, for a loop on its own thread (the audit writer's).</summary>
     public DbDataReader Reader()
     {
+        PrepareOnce();
+        return command.ExecuteReader();
+    }
+
+    private void PrepareOnce()
+    {
         if (!prepared)
         {
             command.Prepare();
             prepared = true;
         }
-
-        return command.ExecuteReader();
     }
 
     public async Task<object?> ScalarAsync(CancellationToken cancellationToken)

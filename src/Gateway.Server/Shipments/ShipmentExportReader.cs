@@ -35,7 +35,7 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
     private const int CoreCount = 15;
     private const int PartyCount = 16;
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ShipmentQueries.Key, string, bool, int), string> findStatements = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ShipmentQueries.Key, string, bool, int), (string Sql, string[] Parameters)> findStatements = new();
 
     /// <summary>Reads one batch of at most <paramref name="take"/> shipments after <paramref name="after"/>; empty when there are none.</summary>
     public async Task<List<Shipment>> ReadAsync(
@@ -74,19 +74,21 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
         using var session = await statements.RentAsync(cancellationToken);
         var dialect = session.Dialect;
         // Built once per shape (key, subsets, number of countries), not per call.
-        var sql = findStatements.GetOrAdd((key, columns, shipments.Listings, countries.Count), shape =>
+        var (sql, parameters) = findStatements.GetOrAdd((key, columns, shipments.Listings, countries.Count), static (shape, state) =>
         {
+            var (_, columns, listings, count) = shape;
             string[] conditions =
             [
-                $"{column} = @value",
+                $"{state.Column} = @value",
                 $"""
                 EXISTS (SELECT 1 FROM shipment_countries jc
-                        WHERE jc.shipment_id = s.shipment_id AND {dialect.InList("jc.country", "country", countries.Count)})
+                        WHERE jc.shipment_id = s.shipment_id AND {state.Dialect.InList("jc.country", "country", count)})
                 """,
             ];
-            return Joined(dialect, columns, conditions, "s.ingest_seq DESC", shipments.Listings);
-        });
-        var command = session.Command(sql, ["@value", "@take", .. dialect.ListParameters("country", countries.Count)]);
+            return (Joined(state.Dialect, columns, conditions, "s.ingest_seq DESC", listings),
+                ["@value", "@take", .. state.Dialect.ListParameters("country", count)]);
+        }, (Column: column, Dialect: dialect));
+        var command = session.Command(sql, parameters);
         command.Parameters["@take"].Value = 1;
         command.Parameters["@value"].Value = value;
         dialect.BindList(command, "country", countries);
