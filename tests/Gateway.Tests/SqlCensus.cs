@@ -260,6 +260,14 @@ internal static class SqlCensus
                 return true;
             }
 
+            // A local variable or parameter passed to a dialect call (Limit(limit)): a parameter name or a
+            // literal value chosen at run time; a parameter stands for either.
+            if (Regex.IsMatch(expression, @"^[a-z]\w*$"))
+            {
+                value = "@" + expression;
+                return true;
+            }
+
             return TryConstant(expression, out value);
         }
 

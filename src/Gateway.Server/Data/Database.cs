@@ -29,6 +29,7 @@ internal sealed class Database : IDisposable
         };
         if (Provider == "sqlite")
         {
+            SqliteEngine.Configure();
             busyTimeoutMilliseconds = checked(new SqliteConnectionStringBuilder(connectionString).DefaultTimeout * 1000);
         }
 

@@ -44,7 +44,7 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
         var (conditions, parameters) = queries.Filter(criteria, countries, after, take);
         var shipments = new Rows(subsets, take);
         var columns = shipments.Columns;
-        var sql = Joined(database.Dialect, columns, conditions, "s.shipment_id", shipments.Listings);
+        var sql = Joined(database.Dialect, columns, conditions, "s.shipment_id", "@take", shipments.Listings);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
         while (await reader.ReadAsync(cancellationToken))
@@ -85,11 +85,12 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
                         WHERE jc.shipment_id = s.shipment_id AND {state.Dialect.InList("jc.country", "country", count)})
                 """,
             ];
-            return (Joined(state.Dialect, columns, conditions, "s.ingest_seq DESC", listings),
-                ["@value", "@take", .. state.Dialect.ListParameters("country", count)]);
+            // LIMIT 1 as a literal: SQLite's planner reads a bound LIMIT's value, so binding it again
+            // expires the prepared statement and every call paid a full re-prepare.
+            return (Joined(state.Dialect, columns, conditions, "s.ingest_seq DESC", "1", listings),
+                ["@value", .. state.Dialect.ListParameters("country", count)]);
         }, (Column: column, Dialect: dialect));
         var command = session.Command(sql, parameters);
-        command.Parameters["@take"].Value = 1;
         command.Parameters["@value"].Value = value;
         dialect.BindList(command, "country", countries);
         return await session.ReadAsync(command, reader =>
@@ -108,14 +109,14 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
     /// The page is a derived table with its own ORDER BY + limit (@take), so the join multiplies rows only
     /// for the shipments of this page; the outer ORDER BY keeps a shipment's lines together.
     /// </summary>
-    private static string Joined(SqlDialect dialect, string columns, IReadOnlyList<string> conditions, string order, bool listings) => listings
+    private static string Joined(SqlDialect dialect, string columns, IReadOnlyList<string> conditions, string order, string limit, bool listings) => listings
         ? $"""
             SELECT s.*, g.line_no, g.description, g.hs_code, g.quantity, g.gross_mass_grams, g.value_minor, g.currency,
                    g.country_of_origin, g.brand, g.listing_id, l.listing_id AS listing_ref, l.title, l.url
             FROM (SELECT {columns} FROM shipments s
                   WHERE {string.Join("\n  AND ", conditions)}
                   ORDER BY {order}
-                  {dialect.Limit("@take")}) s
+                  {dialect.Limit(limit)}) s
             LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
             LEFT JOIN listings l ON l.listing_id = g.listing_id
             ORDER BY s.shipment_id, g.line_no
@@ -126,7 +127,7 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
             FROM (SELECT {columns} FROM shipments s
                   WHERE {string.Join("\n  AND ", conditions)}
                   ORDER BY {order}
-                  {dialect.Limit("@take")}) s
+                  {dialect.Limit(limit)}) s
             LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
             ORDER BY s.shipment_id, g.line_no
             """;
