@@ -66,6 +66,15 @@ internal static class BenchmarkHost
         return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime + stime
     }
 
+    /// <summary>The whole machine's CPU so far, in clock ticks: (busy, total) over all cores, from /proc/stat.</summary>
+    public static (long Busy, long Total) MachineCpuTicks()
+    {
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
+            .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+        var total = fields.Take(8).Sum(); // user nice system idle iowait irq softirq steal
+        return (total - fields[3] - fields[4], total);
+    }
+
     /// <summary>Peak resident set size of a process so far (VmHWM), in MB.</summary>
     public static double PeakRssMb(Process process)
     {
