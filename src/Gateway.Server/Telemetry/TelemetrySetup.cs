@@ -21,7 +21,7 @@ internal static class TelemetrySetup
             ? OtlpExportProtocol.HttpProtobuf
             : OtlpExportProtocol.Grpc;
 
-        services.AddOpenTelemetry()
+        var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(options.ServiceName))
             .WithMetrics(metrics =>
             {
@@ -31,17 +31,19 @@ internal static class TelemetrySetup
                 {
                     metrics.AddOtlpExporter(otlp => (otlp.Endpoint, otlp.Protocol) = (Signal(endpoint, protocol, "v1/metrics"), protocol));
                 }
-            })
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource(GatewayMetrics.MeterName)
-                    // The admin port's health probes would drown real traffic.
-                    .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = http => !http.Request.Path.StartsWithSegments(Hosting.AdminPort.HealthPath));
-                if (endpoint is not null)
-                {
-                    tracing.AddOtlpExporter(otlp => (otlp.Endpoint, otlp.Protocol) = (Signal(endpoint, protocol, "v1/traces"), protocol));
-                }
             });
+
+        // Spans exist only to be exported. Without a collector no tracer listens, so ASP.NET Core creates
+        // no Activity per request: recording spans for nobody cost every call an Activity, its tags and
+        // an execution-context copy (docs/performance.md, GetShipment).
+        if (endpoint is not null)
+        {
+            telemetry.WithTracing(tracing => tracing.AddSource(GatewayMetrics.MeterName)
+                // The admin port's health probes would drown real traffic.
+                .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = http => !http.Request.Path.StartsWithSegments(Hosting.AdminPort.HealthPath))
+                .AddOtlpExporter(otlp => (otlp.Endpoint, otlp.Protocol) = (Signal(endpoint, protocol, "v1/traces"), protocol)));
+        }
+
         return services;
     }
 
