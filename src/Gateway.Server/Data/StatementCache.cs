@@ -58,6 +58,9 @@ internal sealed class StatementCache(Database database) : IDisposable
 
         public bool Keep { get; } = keep;
 
+        /// <summary>The kept connection (tests inspect its prepared statements).</summary>
+        internal DbConnection Connection => connection;
+
         public bool Broken { get; private set; }
 
         public SqlDialect Dialect => owner.Dialect;
