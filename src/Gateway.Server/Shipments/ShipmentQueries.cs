@@ -61,7 +61,7 @@ internal sealed class ShipmentQueries(Database database)
             ORDER BY s.shipment_id
             {database.Dialect.Limit("@take")}
             """;
-        var rows = await connection.QueryAsync<ShipmentRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<ShipmentRow>(new CommandDefinition(sql, parameters.ForDapper(), cancellationToken: cancellationToken));
         return rows.AsList();
     }
 
@@ -69,9 +69,22 @@ internal sealed class ShipmentQueries(Database database)
     /// The keyset page's conditions (jurisdiction, position, criteria; joined by AND) and their
     /// parameters, shared by search pages and export batches so both select exactly the same shipments.
     /// </summary>
-    public (List<string> Conditions, object Parameters) Filter(ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take)
+    /// <param name="listParameters">
+    /// One parameter per country (@country0, @country1, …; <see cref="SqlDialect.InList"/>) for a statement
+    /// bound by hand, instead of the list parameter @countries that Dapper expands.
+    /// </param>
+    public (List<string> Conditions, FilterParameters Parameters) Filter(
+        ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take, bool listParameters = false)
     {
-        var conditions = new List<string> { InJurisdiction(database.Dialect) };
+        var conditions = new List<string>
+        {
+            listParameters
+                ? $"""
+                    EXISTS (SELECT 1 FROM shipment_countries jc
+                            WHERE jc.shipment_id = s.shipment_id AND {database.Dialect.InList("jc.country", "country", countries.Count)})
+                    """
+                : InJurisdiction(database.Dialect),
+        };
         if (after is not null)
         {
             conditions.Add("s.shipment_id > @after");
@@ -118,20 +131,40 @@ internal sealed class ShipmentQueries(Database database)
             conditions.Add("EXISTS (SELECT 1 FROM shipment_goods g WHERE g.shipment_id = s.shipment_id AND g.hs_code LIKE @hsLike)");
         }
 
-        return (conditions, new
+        return (conditions, new FilterParameters(
+            countries, after, criteria.DestinationCountry, criteria.OriginCountry, criteria.SellerId, criteria.DeclaredFrom,
+            criteria.DeclaredTo, criteria.MinRiskScore, criteria.ConsigneeNameContains, criteria.HsCodePrefix + "%", take));
+    }
+
+    /// <summary>The values of <see cref="Filter"/>'s parameters, by name (Dapper binds the properties a statement uses).</summary>
+    internal sealed record FilterParameters(
+        IReadOnlyList<string> Countries,
+        string? After,
+        string DestinationCountry,
+        string OriginCountry,
+        string SellerId,
+        DateTime? DeclaredFrom,
+        DateTime? DeclaredTo,
+        int? MinRiskScore,
+        string ConsigneeNameContains,
+        string HsLike,
+        int Take)
+    {
+        /// <summary>The same values as Dapper binds them (names as in the statement; Dapper expands @countries).</summary>
+        public object ForDapper() => new
         {
-            countries,
-            after,
-            criteria.DestinationCountry,
-            criteria.OriginCountry,
-            criteria.SellerId,
-            criteria.DeclaredFrom,
-            criteria.DeclaredTo,
-            criteria.MinRiskScore,
-            criteria.ConsigneeNameContains,
-            hsLike = criteria.HsCodePrefix + "%",
-            take,
-        });
+            countries = Countries,
+            after = After,
+            DestinationCountry,
+            OriginCountry,
+            SellerId,
+            DeclaredFrom,
+            DeclaredTo,
+            MinRiskScore,
+            ConsigneeNameContains,
+            hsLike = HsLike,
+            take = Take,
+        };
     }
 
     public async Task<IReadOnlyList<GoodsRow>> GoodsAsync(DbConnection connection, IReadOnlyCollection<string> shipmentIds, CancellationToken cancellationToken)
