@@ -68,12 +68,12 @@ internal sealed record ExportLayout(bool Core, bool Parties, bool Listings)
     /// The statement: the keyset page as a derived table with its own ORDER BY + limit, so the join
     /// multiplies rows only for this page's shipments; the outer ORDER BY keeps a shipment's lines together.
     /// </summary>
-    public string Sql(Data.SqlDialect dialect, IReadOnlyList<string> conditions, string limit)
+    public string Sql(Data.SqlDialect dialect, IReadOnlyList<string> conditions, string limit, bool walkCountry)
     {
         var page = $"""
-            SELECT {ShipmentColumns} FROM shipments s
+            SELECT {ShipmentColumns} FROM {(walkCountry ? ShipmentQueries.CountryWalk : "shipments s")}
                   WHERE {string.Join("\n  AND ", conditions)}
-                  ORDER BY s.shipment_id
+                  ORDER BY {(walkCountry ? "jc.shipment_id" : "s.shipment_id")}
                   {dialect.Limit(limit)}
             """;
         if (!JoinsGoods)

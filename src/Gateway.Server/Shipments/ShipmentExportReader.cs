@@ -41,16 +41,18 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
     {
         var layout = ExportLayout.For(subsets);
         using var encoder = new ShipmentBatchEncoder(layout);
+        // A single-country jurisdiction (every agency today) walks that country's index range (M0980).
+        var walkCountry = countries.Count == 1;
         await using var connection = await database.OpenAsync(cancellationToken);
         if (connection is SqliteConnection sqlite)
         {
-            var (conditions, parameters) = queries.Filter(criteria, countries, after, take, listParameters: true);
-            ReadSqlite(sqlite, layout.Sql(database.Dialect, conditions, "@take"), parameters, encoder, cancellationToken);
+            var (conditions, parameters) = queries.Filter(criteria, countries, after, take, listParameters: true, walkCountry);
+            ReadSqlite(sqlite, layout.Sql(database.Dialect, conditions, "@take", walkCountry), parameters, encoder, cancellationToken);
         }
         else
         {
-            var (conditions, parameters) = queries.Filter(criteria, countries, after, take);
-            var sql = layout.Sql(database.Dialect, conditions, "@take");
+            var (conditions, parameters) = queries.Filter(criteria, countries, after, take, walkCountry: walkCountry);
+            var sql = layout.Sql(database.Dialect, conditions, "@take", walkCountry);
             await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters.ForDapper(), cancellationToken: cancellationToken));
             var row = new DataReaderExportRow(reader, new DataReaderExportRow.Scratch());
             while (await reader.ReadAsync(cancellationToken))

@@ -16,6 +16,13 @@ internal sealed class ShipmentQueries(Database database)
                 WHERE jc.shipment_id = s.shipment_id AND {dialect.In("jc.country", "@countries")})
         """;
 
+    /// <summary>
+    /// FROM clause of a page that walks one country's shipments in shipment_id order through
+    /// ix_shipment_countries_country_shipment (M0980) and looks each one up, instead of walking all shipments
+    /// and probing their countries. One country only: with several, the index gives one ordered run per country.
+    /// </summary>
+    public const string CountryWalk = "shipment_countries jc JOIN shipments s ON s.shipment_id = jc.shipment_id";
+
     public enum Key
     {
         ShipmentId,
@@ -73,12 +80,17 @@ internal sealed class ShipmentQueries(Database database)
     /// One parameter per country (@country0, @country1, …; <see cref="SqlDialect.InList"/>) for a statement
     /// bound by hand, instead of the list parameter @countries that Dapper expands.
     /// </param>
+    /// <param name="walkCountry">
+    /// The statement reads FROM <see cref="CountryWalk"/> (a single-country jurisdiction): the jurisdiction and
+    /// the position are conditions on jc, so the page is a range of the (country, shipment_id) index.
+    /// </param>
     public (List<string> Conditions, FilterParameters Parameters) Filter(
-        ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take, bool listParameters = false)
+        ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take, bool listParameters = false, bool walkCountry = false)
     {
         var conditions = new List<string>
         {
-            listParameters
+            walkCountry ? "jc.country = @country0"
+            : listParameters
                 ? $"""
                     EXISTS (SELECT 1 FROM shipment_countries jc
                             WHERE jc.shipment_id = s.shipment_id AND {database.Dialect.InList("jc.country", "country", countries.Count)})
@@ -87,7 +99,9 @@ internal sealed class ShipmentQueries(Database database)
         };
         if (after is not null)
         {
-            conditions.Add("s.shipment_id > @after");
+            // Walking a country, the position bounds both sides of the join: PostgreSQL merge-joins the two
+            // indexes and, given it on jc alone, scanned shipments from the first one on every batch.
+            conditions.Add(walkCountry ? "jc.shipment_id > @after AND s.shipment_id > @after" : "s.shipment_id > @after");
         }
 
         if (criteria.DestinationCountry.Length > 0)
@@ -154,6 +168,7 @@ internal sealed class ShipmentQueries(Database database)
         public object ForDapper() => new
         {
             countries = Countries,
+            country0 = Countries.Count > 0 ? Countries[0] : null,
             after = After,
             DestinationCountry,
             OriginCountry,
