@@ -77,7 +77,7 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
         using (statement)
         {
             Bind(db, statement, parameters);
-            var row = new SqliteExportRow(statement);
+            var row = new SqliteExportRow(statement.DangerousGetHandle());
             for (var n = 0; ; n++)
             {
                 if ((n & 255) == 0)
