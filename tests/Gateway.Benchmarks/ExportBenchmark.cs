@@ -152,6 +152,8 @@ internal static class ExportBenchmark
                     ? [DataSubset.ShipmentCore, DataSubset.ShipmentParties, DataSubset.Listings]
                     : [DataSubset.ShipmentCore];
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var allocated = GC.GetTotalAllocatedBytes();
+                var collections = GC.CollectionCount(0);
                 var clock = Stopwatch.StartNew();
                 string? after = null;
                 long records = 0, bytes = 0;
@@ -173,7 +175,7 @@ internal static class ExportBenchmark
                 var seconds = clock.Elapsed.TotalSeconds;
                 var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"direct round {round} {agencyId}: {records:N0} records ({bytes / 1e6:F0} MB) in {seconds:F2} s = {records / seconds:N0} records/s; CPU {cpuSeconds * 1e6 / records:F2} µs/record (read + encode)"));
+                    $"direct round {round} {agencyId}: {records:N0} records ({bytes / 1e6:F0} MB) in {seconds:F2} s = {records / seconds:N0} records/s; CPU {cpuSeconds * 1e6 / records:F2} µs/record (read + encode); allocated {(GC.GetTotalAllocatedBytes() - allocated) / (double)records:F0} B/record, {GC.CollectionCount(0) - collections} gen0 GCs"));
             }
         }
     }

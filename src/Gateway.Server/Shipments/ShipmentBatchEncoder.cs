@@ -98,19 +98,22 @@ internal sealed record ExportLayout(bool Core, bool Parties, bool Listings)
 /// <see cref="ShipmentBatch"/> and is byte-identical to serialising the messages the contract mapping
 /// (ShipmentMapping) builds — ExportEquivalenceTests holds it to that.
 /// </summary>
-internal sealed class ShipmentBatchEncoder(ExportLayout layout) : IDisposable
+internal sealed class ShipmentBatchEncoder(ExportLayout layout, int take) : IDisposable
 {
     private const int ShipmentField = 1;
     private const int ResumeTokenField = 2;
     private const long BclSecondsAtUnixEpoch = 62_135_596_800;
 
-    private readonly ProtoBuffer batch = new();
+    // Sized for a full batch (≈ 260 bytes a record with core only, ≈ 590 with parties and listings), so the
+    // buffer is rarely copied to grow.
+    private readonly ProtoBuffer batch = new(take * (layout.Parties || layout.Listings ? 640 : 320));
     private readonly ProtoBuffer risk = new(512);
-    private readonly List<string> ids = new(ShipmentCriteria.MaxBatchSize);
+    private readonly List<string> ids = new(take);
     private readonly List<(int Id, int IdLength, int Title, int TitleLength, int Url, int UrlLength)> listings = [];
     private byte[] listingBytes = new byte[4096];
     private int listingLength;
     private byte[] currentId = new byte[64];
+    private byte[] unescaped = new byte[1024];
     private int currentIdLength = -1;
     private int shipmentStart = -1;
     private bool hasRisk;
@@ -240,7 +243,11 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout) : IDisposable
             // Distinct listings in listing id order, like the search path's SELECT DISTINCT … ORDER BY.
             // Byte order of UTF-8 is code point order, the same as ordinal order for the ASCII ids the platform issues.
             var bytes = listingBytes;
-            listings.Sort((a, b) => bytes.AsSpan(a.Id, a.IdLength).SequenceCompareTo(bytes.AsSpan(b.Id, b.IdLength)));
+            if (listings.Count > 1)
+            {
+                listings.Sort((a, b) => bytes.AsSpan(a.Id, a.IdLength).SequenceCompareTo(bytes.AsSpan(b.Id, b.IdLength)));
+            }
+
             foreach (var l in listings)
             {
                 var start = batch.Begin(17);
@@ -353,6 +360,13 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout) : IDisposable
             return;
         }
 
+        // Unescaped strings are never longer than the JSON they come from: one buffer that size holds them all.
+        if (unescaped.Length < json.Length)
+        {
+            unescaped = new byte[json.Length * 2];
+        }
+
+        var free = unescaped.AsSpan();
         var reader = new Utf8JsonReader(json);
         var inReason = false;
         ReadOnlySpan<byte> code = default, detail = default;
@@ -365,6 +379,7 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout) : IDisposable
                     inReason = true;
                     code = detail = default;
                     weight = 0;
+                    free = unescaped.AsSpan();
                     break;
                 case JsonTokenType.EndObject when inReason:
                     var start = risk.Begin(2);
@@ -378,12 +393,12 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout) : IDisposable
                     if (reader.ValueTextEquals("code"u8))
                     {
                         reader.Read();
-                        code = StringValue(ref reader);
+                        code = StringValue(ref reader, ref free);
                     }
                     else if (reader.ValueTextEquals("detail"u8))
                     {
                         reader.Read();
-                        detail = StringValue(ref reader);
+                        detail = StringValue(ref reader, ref free);
                     }
                     else if (reader.ValueTextEquals("weight"u8))
                     {
@@ -401,20 +416,25 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout) : IDisposable
         }
     }
 
-    private static ReadOnlySpan<byte> StringValue(scoped ref Utf8JsonReader reader)
+    /// <summary>A JSON string's UTF-8: as it stands, or unescaped into <paramref name="free"/> (which then shrinks).</summary>
+    private static ReadOnlySpan<byte> StringValue(scoped ref Utf8JsonReader reader, scoped ref Span<byte> free)
     {
-        if (reader.TokenType == JsonTokenType.Null)
+        switch (reader.TokenType)
         {
-            return default;
+            case JsonTokenType.Null:
+                return default;
+            case JsonTokenType.String when !reader.ValueIsEscaped:
+                return reader.ValueSpan;
+            case JsonTokenType.String:
+                // System.Text.Json escapes non-ASCII and quotes by default, so this is common.
+                var length = reader.CopyString(free);
+                var value = free[..length];
+                free = free[length..];
+                return value;
+            default:
+                // Throws on a non-string, just as the contract reader's GetString does.
+                return Encoding.UTF8.GetBytes(reader.GetString() ?? "");
         }
-
-        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped)
-        {
-            // GetString throws on a non-string just as the contract reader does, and unescapes the rest.
-            return Encoding.UTF8.GetBytes(reader.GetString() ?? "");
-        }
-
-        return reader.ValueSpan;
     }
 }
 

@@ -40,7 +40,7 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
         Func<string, string> resumeToken, CancellationToken cancellationToken)
     {
         var layout = ExportLayout.For(subsets);
-        using var encoder = new ShipmentBatchEncoder(layout);
+        using var encoder = new ShipmentBatchEncoder(layout, take);
         // A single-country jurisdiction (every agency today) walks that country's index range (M0980).
         var walkCountry = countries.Count == 1;
         await using var connection = await database.OpenAsync(cancellationToken);
