@@ -70,24 +70,41 @@ internal sealed record ExportLayout(bool Core, bool Parties, bool Listings)
     /// </summary>
     public string Sql(Data.SqlDialect dialect, IReadOnlyList<string> conditions, string limit, bool walkCountry)
     {
-        var page = $"""
-            SELECT {ShipmentColumns} FROM {(walkCountry ? ShipmentQueries.CountryWalk : "shipments s")}
-                  WHERE {string.Join("\n  AND ", conditions)}
-                  ORDER BY {(walkCountry ? "jc.shipment_id" : "s.shipment_id")}
-                  {dialect.Limit(limit)}
-            """;
+        // Locals, not expressions, in the holes: the SQL census (tests) parses each literal with them as names.
+        var columns = ShipmentColumns;
+        var from = walkCountry ? ShipmentQueries.CountryWalk : "shipments s";
+        var order = walkCountry ? "jc.shipment_id" : "s.shipment_id";
         if (!JoinsGoods)
         {
-            return page;
+            return $"""
+                SELECT {columns} FROM {from}
+                WHERE {string.Join("\n  AND ", conditions)}
+                ORDER BY {order}
+                {dialect.Limit(limit)}
+                """;
         }
 
-        return $"""
-            SELECT s.*{(Core ? GoodsColumns : "")}{(Listings ? ListingColumns : "")}
-            FROM ({page}) s
-            LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
-            {(Listings ? "LEFT JOIN listings l ON l.listing_id = g.listing_id" : "")}
-            ORDER BY s.shipment_id, g.line_no
-            """;
+        var joined = "s.*" + (Core ? GoodsColumns : "") + (Listings ? ListingColumns : "");
+        return Listings
+            ? $"""
+                SELECT {joined}
+                FROM (SELECT {columns} FROM {from}
+                      WHERE {string.Join("\n  AND ", conditions)}
+                      ORDER BY {order}
+                      {dialect.Limit(limit)}) s
+                LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
+                LEFT JOIN listings l ON l.listing_id = g.listing_id
+                ORDER BY s.shipment_id, g.line_no
+                """
+            : $"""
+                SELECT {joined}
+                FROM (SELECT {columns} FROM {from}
+                      WHERE {string.Join("\n  AND ", conditions)}
+                      ORDER BY {order}
+                      {dialect.Limit(limit)}) s
+                LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
+                ORDER BY s.shipment_id, g.line_no
+                """;
     }
 }
 
