@@ -91,6 +91,27 @@ public sealed class ExportEquivalenceTests(GatewayServer gateway) : IClassFixtur
         AssertEqual("resumed", searched, exported);
     }
 
+    [Fact]
+    public async Task The_custom_binding_leaves_ShipmentService_described_by_reflection_with_ShipmentBatch_as_export_output()
+    {
+        using var connection = gateway.Connect("fr-customs");
+        using var channel = connection.CreateChannel();
+        var reflection = new Grpc.Reflection.V1.ServerReflection.ServerReflectionClient(channel);
+        using var call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1.ServerReflectionRequest { FileContainingSymbol = ShipmentService.Descriptor.FullName });
+        await call.RequestStream.CompleteAsync();
+
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Contains(call.ResponseStream.Current.ListServicesResponse.Service, s => s.Name == ShipmentService.Descriptor.FullName);
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var files = call.ResponseStream.Current.FileDescriptorResponse.FileDescriptorProto
+            .Select(b => Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(b)).ToList();
+        var export = files.SelectMany(f => f.Service).Single(s => s.Name == "ShipmentService").Method.Single(m => m.Name == "ExportShipments");
+        Assert.Equal(".gateway.v1.ShipmentBatch", export.OutputType);
+        Assert.True(export.ServerStreaming);
+    }
+
     /// <summary>The marketplace, scored, then the rows the encoder must get exactly right.</summary>
     private async Task SeedAsync()
     {
