@@ -15,8 +15,6 @@ internal sealed class ProtoBuffer(int capacity = 64 * 1024) : IDisposable
     private byte[] buffer = ArrayPool<byte>.Shared.Rent(capacity);
     private int position;
 
-    public int Length => position;
-
     public ReadOnlySpan<byte> Written => buffer.AsSpan(0, position);
 
     public void Clear() => position = 0;
@@ -98,9 +96,9 @@ internal sealed class ProtoBuffer(int capacity = 64 * 1024) : IDisposable
         position += bytes.Length;
     }
 
-    public void Tag(int field, int wireType) => Varint((uint)((field << 3) | wireType));
+    private void Tag(int field, int wireType) => Varint((uint)((field << 3) | wireType));
 
-    public void Varint(ulong value)
+    private void Varint(ulong value)
     {
         Ensure(10);
         while (value >= 0x80)
@@ -111,9 +109,6 @@ internal sealed class ProtoBuffer(int capacity = 64 * 1024) : IDisposable
 
         buffer[position++] = (byte)value;
     }
-
-    /// <summary>Copies the written bytes into <paramref name="destination"/>.</summary>
-    public void CopyTo(Span<byte> destination) => Written.CopyTo(destination);
 
     public void Dispose()
     {
