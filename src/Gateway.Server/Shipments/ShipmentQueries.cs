@@ -16,6 +16,13 @@ internal sealed class ShipmentQueries(Database database)
                 WHERE jc.shipment_id = s.shipment_id AND {dialect.In("jc.country", "@countries")})
         """;
 
+    /// <summary>
+    /// FROM clause of a page that walks one country's shipments in shipment_id order through
+    /// ix_shipment_countries_country_shipment (M0980) and looks each one up, instead of walking all shipments
+    /// and probing their countries. One country only: with several, the index gives one ordered run per country.
+    /// </summary>
+    public const string CountryWalk = "shipment_countries jc JOIN shipments s ON s.shipment_id = jc.shipment_id";
+
     public enum Key
     {
         ShipmentId,
@@ -61,7 +68,7 @@ internal sealed class ShipmentQueries(Database database)
             ORDER BY s.shipment_id
             {database.Dialect.Limit("@take")}
             """;
-        var rows = await connection.QueryAsync<ShipmentRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<ShipmentRow>(new CommandDefinition(sql, parameters.ForDapper(), cancellationToken: cancellationToken));
         return rows.AsList();
     }
 
@@ -69,12 +76,32 @@ internal sealed class ShipmentQueries(Database database)
     /// The keyset page's conditions (jurisdiction, position, criteria; joined by AND) and their
     /// parameters, shared by search pages and export batches so both select exactly the same shipments.
     /// </summary>
-    public (List<string> Conditions, object Parameters) Filter(ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take)
+    /// <param name="listParameters">
+    /// One parameter per country (@country0, @country1, …; <see cref="SqlDialect.InList"/>) for a statement
+    /// bound by hand, instead of the list parameter @countries that Dapper expands.
+    /// </param>
+    /// <param name="walkCountry">
+    /// The statement reads FROM <see cref="CountryWalk"/> (a single-country jurisdiction): the jurisdiction and
+    /// the position are conditions on jc, so the page is a range of the (country, shipment_id) index.
+    /// </param>
+    public (List<string> Conditions, FilterParameters Parameters) Filter(
+        ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take, bool listParameters = false, bool walkCountry = false)
     {
-        var conditions = new List<string> { InJurisdiction(database.Dialect) };
+        var conditions = new List<string>
+        {
+            walkCountry ? "jc.country = @country0"
+            : listParameters
+                ? $"""
+                    EXISTS (SELECT 1 FROM shipment_countries jc
+                            WHERE jc.shipment_id = s.shipment_id AND {database.Dialect.InList("jc.country", "country", countries.Count)})
+                    """
+                : InJurisdiction(database.Dialect),
+        };
         if (after is not null)
         {
-            conditions.Add("s.shipment_id > @after");
+            // Walking a country, the position bounds both sides of the join: PostgreSQL merge-joins the two
+            // indexes and, given it on jc alone, scanned shipments from the first one on every batch.
+            conditions.Add(walkCountry ? "jc.shipment_id > @after AND s.shipment_id > @after" : "s.shipment_id > @after");
         }
 
         if (criteria.DestinationCountry.Length > 0)
@@ -118,20 +145,41 @@ internal sealed class ShipmentQueries(Database database)
             conditions.Add("EXISTS (SELECT 1 FROM shipment_goods g WHERE g.shipment_id = s.shipment_id AND g.hs_code LIKE @hsLike)");
         }
 
-        return (conditions, new
+        return (conditions, new FilterParameters(
+            countries, after, criteria.DestinationCountry, criteria.OriginCountry, criteria.SellerId, criteria.DeclaredFrom,
+            criteria.DeclaredTo, criteria.MinRiskScore, criteria.ConsigneeNameContains, criteria.HsCodePrefix + "%", take));
+    }
+
+    /// <summary>The values of <see cref="Filter"/>'s parameters, by name (Dapper binds the properties a statement uses).</summary>
+    internal sealed record FilterParameters(
+        IReadOnlyList<string> Countries,
+        string? After,
+        string DestinationCountry,
+        string OriginCountry,
+        string SellerId,
+        DateTime? DeclaredFrom,
+        DateTime? DeclaredTo,
+        int? MinRiskScore,
+        string ConsigneeNameContains,
+        string HsLike,
+        int Take)
+    {
+        /// <summary>The same values as Dapper binds them (names as in the statement; Dapper expands @countries).</summary>
+        public object ForDapper() => new
         {
-            countries,
-            after,
-            criteria.DestinationCountry,
-            criteria.OriginCountry,
-            criteria.SellerId,
-            criteria.DeclaredFrom,
-            criteria.DeclaredTo,
-            criteria.MinRiskScore,
-            criteria.ConsigneeNameContains,
-            hsLike = criteria.HsCodePrefix + "%",
-            take,
-        });
+            countries = Countries,
+            country0 = Countries.Count > 0 ? Countries[0] : null,
+            after = After,
+            DestinationCountry,
+            OriginCountry,
+            SellerId,
+            DeclaredFrom,
+            DeclaredTo,
+            MinRiskScore,
+            ConsigneeNameContains,
+            hsLike = HsLike,
+            take = Take,
+        };
     }
 
     public async Task<IReadOnlyList<GoodsRow>> GoodsAsync(DbConnection connection, IReadOnlyCollection<string> shipmentIds, CancellationToken cancellationToken)

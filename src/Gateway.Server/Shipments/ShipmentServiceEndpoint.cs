@@ -3,12 +3,13 @@ using System.Threading.Channels;
 using Gateway.Contracts.V1;
 using Gateway.Server.Audit;
 using Gateway.Server.Grpc;
+using Google.Protobuf;
 using Grpc.Core;
 
 namespace Gateway.Server.Shipments;
 
 internal sealed partial class ShipmentServiceEndpoint(ShipmentQueries queries, ShipmentExportReader export, PageTokens tokens, ILogger<ShipmentServiceEndpoint> log)
-    : ShipmentService.ShipmentServiceBase
+    : ShipmentServiceContract
 {
     public const int MaxKeyLength = 64;
 
@@ -66,10 +67,12 @@ internal sealed partial class ShipmentServiceEndpoint(ShipmentQueries queries, S
     /// One keyset query per batch on a fresh pooled connection: memory holds a couple of batches whatever
     /// the size of the export, no read transaction stays open for the duration of a long download, and
     /// a cancelled call stops between batches or inside the running query. The next batch is read while
-    /// the previous one is serialised and sent (a bounded channel of one), so the database read and the
-    /// protobuf/TLS work run on both cores instead of taking turns.
+    /// the previous one is sent (a bounded channel of one), so the database read and the HTTP/2/TLS work
+    /// run on both cores instead of taking turns. Batches are pre-encoded ShipmentBatch messages
+    /// (<see cref="ShipmentBatchEncoder"/>), sent through <see cref="EncodedShipmentBatch.Marshaller"/>
+    /// (see <see cref="ShipmentServiceContract"/>); clients decode them as the generated ShipmentBatch.
     /// </summary>
-    public override async Task ExportShipments(ExportShipmentsRequest request, IServerStreamWriter<ShipmentBatch> responseStream, ServerCallContext context)
+    public override async Task ExportShipments(ExportShipmentsRequest request, IServerStreamWriter<EncodedShipmentBatch> responseStream, ServerCallContext context)
     {
         var caller = context.Caller();
         var subsets = DataSubsets.Resolve(caller, request.Subsets, DataSubset.ShipmentCore);
@@ -77,10 +80,12 @@ internal sealed partial class ShipmentServiceEndpoint(ShipmentQueries queries, S
         var batchSize = ShipmentCriteria.Size(request.BatchSize, ShipmentCriteria.DefaultBatchSize, ShipmentCriteria.MaxBatchSize, "batch_size");
         var filterHash = criteria.Hash();
         var after = Position(request.ResumeToken, "resume_token", caller, filterHash);
+        var agencyId = caller.Agency.Id;
+        Func<string, string> resumeToken = last => tokens.Encode(agencyId, filterHash, last);
 
         // The reader stops when the call ends (client gone, deadline) or when the writer stops for any reason.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var batches = Channel.CreateBounded<ShipmentBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        var batches = Channel.CreateBounded<EncodedShipmentBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         var producer = Task.Run(async () =>
         {
             try
@@ -88,17 +93,27 @@ internal sealed partial class ShipmentServiceEndpoint(ShipmentQueries queries, S
                 while (true)
                 {
                     // The connection goes back to the pool before the batch is queued: a slow reader holds no database resources.
-                    var shipments = await export.ReadAsync(criteria, caller.Agency.Jurisdictions, after, batchSize, subsets, stop.Token);
-                    if (shipments.Count == 0)
+                    var batch = await export.ReadAsync(criteria, caller.Agency.Jurisdictions, after, batchSize, subsets, resumeToken, stop.Token);
+                    if (batch is null)
                     {
                         break;
                     }
 
-                    after = shipments[^1].ShipmentId;
-                    var batch = new ShipmentBatch { ResumeToken = tokens.Encode(caller.Agency.Id, filterHash, after) };
-                    batch.Shipments.AddRange(shipments);
-                    await batches.Writer.WriteAsync(batch, stop.Token);
-                    if (shipments.Count < batchSize)
+                    after = batch.Ids[^1];
+                    if (!batches.Writer.TryWrite(batch))
+                    {
+                        try
+                        {
+                            await batches.Writer.WriteAsync(batch, stop.Token);
+                        }
+                        catch
+                        {
+                            batch.Dispose();
+                            throw;
+                        }
+                    }
+
+                    if (batch.Count < batchSize)
                     {
                         break;
                     }
@@ -117,16 +132,24 @@ internal sealed partial class ShipmentServiceEndpoint(ShipmentQueries queries, S
         {
             await foreach (var batch in batches.Reader.ReadAllAsync(context.CancellationToken))
             {
-                await responseStream.WriteAsync(batch, context.CancellationToken);
-                // Only what was handed to the transport counts as returned, in the order sent.
-                context.AuditReturned(batch.Shipments.Select(s => s.ShipmentId));
-                sent += batch.Shipments.Count;
+                using (batch)
+                {
+                    await responseStream.WriteAsync(batch, context.CancellationToken);
+                    // Only what was handed to the transport counts as returned, in the order sent.
+                    context.AuditReturned(batch.Ids);
+                    sent += batch.Count;
+                }
             }
         }
         finally
         {
             await stop.CancelAsync();
             await producer;
+            // A batch read but never sent goes back to the pool too.
+            while (batches.Reader.TryRead(out var unsent))
+            {
+                unsent.Dispose();
+            }
         }
 
         LogExported(caller.Agency.Id, sent, request.ResumeToken.Length > 0);
