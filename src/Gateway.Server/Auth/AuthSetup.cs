@@ -116,15 +116,18 @@ internal static class AuthSetup
     /// </summary>
     public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app)
     {
-        app.UseWhen(IsGatewayRpc, rpc => rpc.Use(async (http, next) =>
+        app.UseWhen(IsGatewayRpc, rpc => rpc.Use((http, next) =>
         {
-            var result = await http.AuthenticateAsync();
-            if (result.Principal is not null)
+            // A cached token authenticates synchronously: then no state machine stays on the stack of a
+            // call that later waits (for its audit record).
+            var authenticating = http.AuthenticateAsync();
+            if (!authenticating.IsCompletedSuccessfully)
             {
-                http.User = result.Principal;
+                return AuthenticateThenAsync(http, authenticating, next);
             }
 
-            await next(http);
+            SetUser(http, authenticating.Result);
+            return next(http);
         }));
         app.UseWhen(http => !IsGatewayRpc(http), other => other.UseAuthentication());
         // WebApplication adds UseAuthentication() at the head of the pipeline by itself unless it sees the
@@ -132,6 +135,20 @@ internal static class AuthSetup
         // middleware before everything above — the token endpoint's rate limiter included.
         app.Properties["__AuthenticationMiddlewareSet"] = true;
         return app;
+    }
+
+    private static async Task AuthenticateThenAsync(HttpContext http, Task<AuthenticateResult> authenticating, RequestDelegate next)
+    {
+        SetUser(http, await authenticating);
+        await next(http);
+    }
+
+    private static void SetUser(HttpContext http, AuthenticateResult result)
+    {
+        if (result.Principal is not null)
+        {
+            http.User = result.Principal;
+        }
     }
 
     private static bool IsGatewayRpc(HttpContext http) =>

@@ -21,15 +21,36 @@ internal sealed class MalformedRequestMiddleware(RequestDelegate next, IOptions<
 {
     private static readonly Dictionary<string, MessageDescriptor> SingleRequest = Build();
 
-    public async Task InvokeAsync(HttpContext http)
+    public Task InvokeAsync(HttpContext http)
     {
         if (http.Request.Path.Value is not { } path || !SingleRequest.TryGetValue(path, out var input)
             || !(http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) ?? false))
         {
-            await next(http);
-            return;
+            return next(http);
         }
 
+        // The body of a unary call has usually arrived with its headers, so the check completes synchronously
+        // and `next` is called without a state machine of ours on the stack of a call that later waits (audit).
+        var checking = RefusedAsync(http, input);
+        if (!checking.IsCompletedSuccessfully)
+        {
+            return ThenAsync(http, checking);
+        }
+
+        return checking.Result ? Task.CompletedTask : next(http);
+    }
+
+    private async Task ThenAsync(HttpContext http, ValueTask<bool> checking)
+    {
+        if (!await checking)
+        {
+            await next(http);
+        }
+    }
+
+    /// <summary>Reads the request body; answers INVALID_ARGUMENT and returns true if its message cannot be decoded.</summary>
+    private async ValueTask<bool> RefusedAsync(HttpContext http, MessageDescriptor input)
+    {
         var limit = (grpc.Value.MaxReceiveMessageSize ?? 4 * 1024 * 1024) + 5L;
         var body = new MemoryStream();
         var reader = http.Request.BodyReader;
@@ -56,12 +77,12 @@ internal sealed class MalformedRequestMiddleware(RequestDelegate next, IOptions<
             http.Response.ContentType = "application/grpc";
             http.Response.Headers["grpc-status"] = "3";
             http.Response.Headers["grpc-message"] = Uri.EscapeDataString("The request message could not be decoded: " + reason);
-            return;
+            return true;
         }
 
         // Hand the same bytes to gRPC (size and framing errors are left to it: it answers those with defined statuses).
         http.Request.Body = new MemoryStream(bytes, writable: false);
-        await next(http);
+        return false;
     }
 
     /// <returns>Why the single framed message cannot be decoded, or null if it decodes (or is for gRPC itself to judge).</returns>

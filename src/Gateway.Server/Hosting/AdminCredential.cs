@@ -31,24 +31,19 @@ internal sealed partial class AdminCredential(RequestDelegate next, IOptions<Adm
 {
     public const string Scheme = "PBKDF2-SHA256";
 
-    public async Task InvokeAsync(HttpContext http)
+    public Task InvokeAsync(HttpContext http)
     {
         var settings = options.Value;
-        if (!settings.CredentialConfigured || !http.Request.Path.StartsWithSegments(AdminPort.HangfirePath))
+        if (!settings.CredentialConfigured || !http.Request.Path.StartsWithSegments(AdminPort.HangfirePath)
+            || Authorised(http.Request.Headers.Authorization.ToString(), settings))
         {
-            await next(http);
-            return;
-        }
-
-        if (Authorised(http.Request.Headers.Authorization.ToString(), settings))
-        {
-            await next(http);
-            return;
+            return next(http);
         }
 
         LogRefused(http.Connection.RemoteIpAddress?.ToString() ?? "", http.Request.Path.Value ?? "");
         http.Response.StatusCode = StatusCodes.Status401Unauthorized;
         http.Response.Headers.WWWAuthenticate = "Basic realm=\"gateway-admin\", charset=\"UTF-8\"";
+        return Task.CompletedTask;
     }
 
     private static bool Authorised(string header, AdminOptions settings)

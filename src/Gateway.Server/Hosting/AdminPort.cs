@@ -18,17 +18,18 @@ internal static class AdminPort
     public static IApplicationBuilder UseAdminPortSeparation(this IApplicationBuilder app)
     {
         var adminPort = app.ApplicationServices.GetRequiredService<IOptions<ListenOptions>>().Value.AdminPort;
-        return app.Use(async (context, next) =>
+        // Not async: a pass-through that awaited `next` would add a state machine to every call that waits (audit).
+        return app.Use((context, next) =>
         {
             var onAdminPort = context.Connection.LocalPort == adminPort;
             var adminPath = AdminPaths.Any(path => context.Request.Path.StartsWithSegments(path));
             if (onAdminPort != adminPath)
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
+                return Task.CompletedTask;
             }
 
-            await next(context);
+            return next(context);
         });
     }
 }
