@@ -68,12 +68,13 @@ internal sealed record ExportLayout(bool Core, bool Parties, bool Listings)
     /// The statement: the keyset page as a derived table with its own ORDER BY + limit, so the join
     /// multiplies rows only for this page's shipments; the outer ORDER BY keeps a shipment's lines together.
     /// </summary>
-    public string Sql(Data.SqlDialect dialect, IReadOnlyList<string> conditions, string limit, bool walkCountry)
+    /// <param name="orderBy">The page's order; the keyset order (shipment id) unless given (GetShipment: newest first).</param>
+    public string Sql(Data.SqlDialect dialect, IReadOnlyList<string> conditions, string limit, bool walkCountry, string? orderBy = null)
     {
         // Locals, not expressions, in the holes: the SQL census (tests) parses each literal with them as names.
         var columns = ShipmentColumns;
         var from = walkCountry ? ShipmentQueries.CountryWalk : "shipments s";
-        var order = walkCountry ? "jc.shipment_id" : "s.shipment_id";
+        var order = orderBy ?? (walkCountry ? "jc.shipment_id" : "s.shipment_id");
         if (!JoinsGoods)
         {
             return $"""

@@ -30,7 +30,7 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
     private const int CoreCount = 15;
     private const int PartyCount = 16;
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ShipmentQueries.Key, string, bool, int), (string Sql, string[] Parameters)> findStatements = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ShipmentQueries.Key, ExportLayout, int), (string Sql, string[] Parameters)> findStatements = new();
 
     /// <summary>
     /// Reads one batch of at most <paramref name="take"/> shipments after <paramref name="after"/>, encoded
@@ -167,13 +167,14 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
             _ => throw new ArgumentOutOfRangeException(nameof(key)),
         };
         var shipments = new Rows(subsets, 1);
-        var columns = shipments.Columns;
+        // The export's statement shape with the core columns always read (the reader below maps them).
+        var layout = new ExportLayout(Core: true, shipments.Parties, shipments.Listings);
         using var session = await statements.RentAsync(cancellationToken);
         var dialect = session.Dialect;
         // Built once per shape (key, subsets, number of countries), not per call.
-        var (sql, parameters) = findStatements.GetOrAdd((key, columns, shipments.Listings, countries.Count), static (shape, state) =>
+        var (sql, parameters) = findStatements.GetOrAdd((key, layout, countries.Count), static (shape, state) =>
         {
-            var (_, columns, listings, count) = shape;
+            var (_, layout, count) = shape;
             string[] conditions =
             [
                 $"{state.Column} = @value",
@@ -184,7 +185,7 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
             ];
             // LIMIT 1 as a literal: SQLite's planner reads a bound LIMIT's value, so binding it again
             // expires the prepared statement and every call paid a full re-prepare.
-            return (Joined(state.Dialect, columns, conditions, "s.ingest_seq DESC", "1", listings),
+            return (layout.Sql(state.Dialect, conditions, "1", walkCountry: false, orderBy: "s.ingest_seq DESC"),
                 ["@value", .. state.Dialect.ListParameters("country", count)]);
         }, (Column: column, Dialect: dialect));
         var command = session.Command(sql, parameters);
@@ -202,33 +203,6 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
         }, cancellationToken);
     }
 
-    /// <summary>
-    /// The page is a derived table with its own ORDER BY + limit (@take), so the join multiplies rows only
-    /// for the shipments of this page; the outer ORDER BY keeps a shipment's lines together.
-    /// </summary>
-    private static string Joined(SqlDialect dialect, string columns, IReadOnlyList<string> conditions, string order, string limit, bool listings) => listings
-        ? $"""
-            SELECT s.*, g.line_no, g.description, g.hs_code, g.quantity, g.gross_mass_grams, g.value_minor, g.currency,
-                   g.country_of_origin, g.brand, g.listing_id, l.listing_id AS listing_ref, l.title, l.url
-            FROM (SELECT {columns} FROM shipments s
-                  WHERE {string.Join("\n  AND ", conditions)}
-                  ORDER BY {order}
-                  {dialect.Limit(limit)}) s
-            LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
-            LEFT JOIN listings l ON l.listing_id = g.listing_id
-            ORDER BY s.shipment_id, g.line_no
-            """
-        : $"""
-            SELECT s.*, g.line_no, g.description, g.hs_code, g.quantity, g.gross_mass_grams, g.value_minor, g.currency,
-                   g.country_of_origin, g.brand, g.listing_id
-            FROM (SELECT {columns} FROM shipments s
-                  WHERE {string.Join("\n  AND ", conditions)}
-                  ORDER BY {order}
-                  {dialect.Limit(limit)}) s
-            LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
-            ORDER BY s.shipment_id, g.line_no
-            """;
-
     /// <summary>Joined rows (a shipment's columns repeated on each of its goods lines) → shipments, in order.</summary>
     private sealed class Rows(IReadOnlySet<DataSubset> subsets, int capacity)
     {
@@ -242,7 +216,7 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
         public bool Listings { get; } = subsets.Contains(DataSubset.Listings);
 
         /// <summary>Only the columns of the requested subsets: a party the caller may not see never leaves the database.</summary>
-        public string Columns => "s.shipment_id" + ExportLayout.CoreColumns + (parties ? ExportLayout.PartyColumns : "");
+        public bool Parties => parties;
 
         private int GoodsAt => CoreCount + (parties ? PartyCount : 0);
 
