@@ -27,23 +27,24 @@ public sealed class ExportEquivalenceTests(GatewayServer gateway) : IClassFixtur
         Marshallers.Create(r => r.ToByteArray(), ExportShipmentsRequest.Parser.ParseFrom),
         Marshallers.Create(b => b, b => b));
 
+    private static readonly DataSubset[][] FrCombinations =
+    [
+        [DataSubset.ShipmentCore, DataSubset.ShipmentParties, DataSubset.Listings],
+        [DataSubset.ShipmentCore, DataSubset.ShipmentParties],
+        [DataSubset.ShipmentCore, DataSubset.Listings],
+        [DataSubset.ShipmentParties, DataSubset.Listings],
+        [DataSubset.ShipmentCore],
+        [DataSubset.ShipmentParties],
+        [DataSubset.Listings],
+        [],
+    ];
+
     [Fact]
     public async Task Export_returns_exactly_what_search_returns_for_every_subset_combination_filter_and_resume_point()
     {
         await SeedAsync();
 
-        DataSubset[][] frCombinations =
-        [
-            [DataSubset.ShipmentCore, DataSubset.ShipmentParties, DataSubset.Listings],
-            [DataSubset.ShipmentCore, DataSubset.ShipmentParties],
-            [DataSubset.ShipmentCore, DataSubset.Listings],
-            [DataSubset.ShipmentParties, DataSubset.Listings],
-            [DataSubset.ShipmentCore],
-            [DataSubset.ShipmentParties],
-            [DataSubset.Listings],
-            [],
-        ];
-        foreach (var subsets in frCombinations)
+        foreach (var subsets in FrCombinations)
         {
             await AssertSameAsync("fr-customs", subsets, null);
         }
@@ -71,6 +72,41 @@ public sealed class ExportEquivalenceTests(GatewayServer gateway) : IClassFixtur
 
         var seller = (await SearchAsync("fr-customs", [DataSubset.ShipmentCore], null))[0].SellerId;
         await AssertSameAsync("fr-customs", [DataSubset.ShipmentCore, DataSubset.Listings], new ShipmentFilter { SellerId = seller }, minimum: 1);
+    }
+
+    /// <summary>
+    /// GetShipment maps the same joined row shape itself (one record, generated message): for every subset
+    /// combination it must return exactly the record search returns — checked on the awkward records
+    /// (one of each kind) and a spread of ordinary ones, few enough calls to stay inside the agency's limits.
+    /// </summary>
+    [Fact]
+    public async Task GetShipment_returns_exactly_what_search_returns_for_every_subset_combination()
+    {
+        await SeedAsync();
+        Func<Shipment, bool>[] awkward =
+        [
+            s => s.Goods.Count > 1, s => s.Risk is null, s => s.Risk is { Reasons.Count: > 0 }, s => s.Risk is { Reasons.Count: 0, ScoredAt: null },
+            s => s.Risk?.Reasons.Any(r => r.Detail.Contains('€', StringComparison.Ordinal)) == true, s => s.DeclaredAt?.Nanos is > 0,
+            s => s.Listings.Count > 1, s => s.Consignor is { Name: "", AddressLines.Count: 0 }, s => s.Consignee?.AddressLines.Count == 2,
+            s => s.CountriesOfRouting.Count > 0,
+        ];
+        foreach (var (agency, subsets) in FrCombinations.Select(c => ("fr-customs", c)).Append(("de-customs", [DataSubset.ShipmentCore])))
+        {
+            var searched = await SearchAsync(agency, subsets, null);
+            var sample = awkward.Select(p => searched.FindIndex(s => p(s))).Where(i => i >= 0)
+                .Concat(Enumerable.Range(0, 4).Select(k => k * searched.Count / 4))
+                .Distinct().Select(i => searched[i]).ToList();
+            using var connection = gateway.Connect(agency);
+            using var channel = connection.CreateChannel();
+            var client = new ShipmentService.ShipmentServiceClient(channel);
+            foreach (var expected in sample)
+            {
+                var request = new GetShipmentRequest { Context = Calls.Context(), ShipmentId = expected.ShipmentId };
+                request.Subsets.AddRange(subsets);
+                var found = await client.GetShipmentAsync(request);
+                Assert.True(expected.Equals(found), $"{agency} [{string.Join(",", subsets)}]: {expected.ShipmentId} differs:\n search {expected}\n get    {found}");
+            }
+        }
     }
 
     [Fact]

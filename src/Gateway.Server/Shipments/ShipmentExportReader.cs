@@ -26,7 +26,6 @@ namespace Gateway.Server.Shipments;
 /// </summary>
 internal sealed class ShipmentExportReader(Database database, ShipmentQueries queries, StatementCache statements)
 {
-    private const int BusyTimeoutMs = 30_000;
     private const int CoreCount = 15;
     private const int PartyCount = 16;
 
@@ -86,17 +85,9 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
                     cancellationToken.ThrowIfCancellationRequested();
                 }
 
+                // A locked database is waited for inside SQLite: every connection Database opens sets
+                // busy_timeout (the connection string's Default Timeout), not a retry loop here.
                 var rc = raw.sqlite3_step(statement);
-                // As Microsoft.Data.Sqlite does for a command's first step: a locked database is retried
-                // (from the start, nothing has been read yet) for up to the default command timeout.
-                for (var waited = 0; n == 0 && rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && waited < BusyTimeoutMs; waited += 150)
-                {
-                    raw.sqlite3_reset(statement);
-                    Thread.Sleep(150);
-                    cancellationToken.ThrowIfCancellationRequested();
-                    rc = raw.sqlite3_step(statement);
-                }
-
                 if (rc == raw.SQLITE_DONE)
                 {
                     break;
