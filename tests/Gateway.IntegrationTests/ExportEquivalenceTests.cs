@@ -1,5 +1,6 @@
 using Dapper;
 using Gateway.Contracts.V1;
+using Gateway.Server.Audit;
 using Gateway.Server.Data;
 using Gateway.Server.Risk;
 using Gateway.Server.Seed;
@@ -107,6 +108,26 @@ public sealed class ExportEquivalenceTests(GatewayServer gateway) : IClassFixtur
                 Assert.True(expected.Equals(found), $"{agency} [{string.Join(",", subsets)}]: {expected.ShipmentId} differs:\n search {expected}\n get    {found}");
             }
         }
+    }
+
+    /// <summary>The pre-encoded path still tells the audit exactly which records left: their count and the digest of their ids in sent order.</summary>
+    [Fact]
+    public async Task An_export_is_recorded_with_the_count_and_digest_of_the_ids_it_sent()
+    {
+        await SeedAsync();
+        var store = gateway.Services.GetRequiredService<AuditStore>();
+        var before = (await store.ReadHeadAsync()).Sequence;
+        using var connection = gateway.Connect("de-customs");
+        using var channel = connection.CreateChannel();
+        var exported = (await ExportAsync(channel.CreateCallInvoker(), Request([DataSubset.ShipmentCore], null, ""), stopAfter: int.MaxValue))
+            .SelectMany(b => b.Shipments).Select(s => s.ShipmentId).ToList();
+
+        var record = Assert.Single(await store.QueryAsync(before, null, null, "de-customs", null, 100, default),
+            r => r.Rpc == "/gateway.v1.ShipmentService/ExportShipments");
+        Assert.True(exported.Count > 100);
+        Assert.Equal(0, record.StatusCode);
+        Assert.Equal(exported.Count, record.RecordsReturned);
+        Assert.Equal(AuditCanonical.RecordsDigest(exported), record.RecordsDigest);
     }
 
     [Fact]
