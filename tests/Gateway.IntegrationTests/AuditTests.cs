@@ -1,6 +1,8 @@
 using Google.Protobuf;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Dapper;
 using Gateway.Client;
 using Gateway.Contracts.V1;
 using Gateway.Server.Agencies;
@@ -299,6 +301,33 @@ public sealed class AuditTests(GatewayServer gateway) : IClassFixture<GatewaySer
         Assert.Equal("SHP-DEMO-0001", (await client.GetShipmentAsync(Calls.ByTracking("LX100000001CN"))).ShipmentId);
         Assert.Equal(before + 1, (await Store.ReadHeadAsync()).Sequence);
         Assert.True((await VerifyLiveAsync()).Ok);
+    }
+
+    [SqliteFact("the SQLite writer binds through SQLite's own API; PostgreSQL's goes through Npgsql")]
+    public async Task The_sqlite_writer_stores_each_column_as_the_provider_would()
+    {
+        // The writer binds its insert by index from the hashed bytes (SqliteAuditInsert), not through
+        // Microsoft.Data.Sqlite: the stored types and texts must be the provider's, or time filters and
+        // readers that go through the provider would see other values.
+        var (client, _) = await ShipmentsAs("fr-customs");
+        var request = Calls.ByTracking("LX100000001CN");
+        request.Context = Calls.Context("FR-AUDIT-COLUMNS");
+        request.Context.StatementOfReasons = "";
+        var record = await OneRecordOf(() => client.GetShipmentAsync(request).ResponseAsync);
+
+        await using var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync();
+        var stored = await connection.QuerySingleAsync<(string, string, string, string, string, string, string, string)>("""
+            SELECT typeof(sequence), typeof(time), time, typeof(statement_of_reasons), statement_of_reasons,
+                   typeof(status_code) || ',' || typeof(records_returned), typeof(hash), typeof(previous_hash)
+            FROM audit_log WHERE sequence = @Sequence
+            """, new { record.Sequence });
+        Assert.Equal(("integer", "text", record.Time.ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", CultureInfo.InvariantCulture),
+            "text", "", "integer,integer", "text", "text"), stored);
+
+        // A provider-bound time range finds it, to the microsecond.
+        var inRange = await Store.QueryAsync(record.Sequence - 1, record.Time, record.Time.AddTicks(10), "fr-customs", "FR-AUDIT-COLUMNS", 10, default);
+        Assert.Equal(record.Sequence, Assert.Single(inRange).Sequence);
+        Assert.Empty(await Store.QueryAsync(record.Sequence - 1, record.Time.AddTicks(10), null, "fr-customs", "FR-AUDIT-COLUMNS", 10, default));
     }
 
     [SqliteFact("SQLite's write-ahead log and its checkpoints; PostgreSQL manages its own log")]

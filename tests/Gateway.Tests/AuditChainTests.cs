@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Server.Audit;
@@ -32,6 +33,38 @@ public sealed class AuditChainTests : IDisposable
 
         Assert.Equal(expected.ToArray(), bytes);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(expected.ToArray())), AuditCanonical.Hash(record));
+    }
+
+    [Theory]
+    [InlineData("", "", -1, 0L)]
+    [InlineData("Soupçon — 偽物 🕵", "\uD800 lone high surrogate", 16, long.MaxValue)]
+    [InlineData("x", "\uDC00\uD800 reversed pair", int.MaxValue, 1L)]
+    public void The_writers_encoder_produces_the_documented_bytes_for_awkward_values(string reasons, string summary, int status, long returned)
+    {
+        // The writer hashes and binds from AuditRecordEncoder's buffer; the documented rule is
+        // AuditCanonical.Encode over the fields as text. Both must give the same bytes, for every value.
+        var record = Record(long.MaxValue, new string('f', 64)) with
+        {
+            Time = new DateTime(1999, 12, 31, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_990),
+            StatementOfReasons = reasons,
+            RequestSummary = summary + new string('é', 3000),
+            StatusCode = status,
+            RecordsReturned = returned,
+            OfficerId = "",
+        };
+        var documented = AuditCanonical.Encode(
+            "gateway.audit.record.v1", record.Sequence.ToString(CultureInfo.InvariantCulture), "1999-12-31T23:59:59.999999Z",
+            record.AgencyId, record.ClientId, record.CertificateThumbprint, record.OfficerId, record.Rpc, record.LegalBasis,
+            record.CaseReference, record.StatementOfReasons, record.RequestSummary, status.ToString(CultureInfo.InvariantCulture),
+            returned.ToString(CultureInfo.InvariantCulture), record.RecordsDigest, record.PreviousHash);
+
+        var encoder = new AuditRecordEncoder();
+        encoder.Encode(Record(1, "") with { RequestSummary = new string('z', 5000) });  // a longer record first: the buffer is reused
+        encoder.Encode(record);
+        Assert.Equal(documented, encoder.Bytes.ToArray());
+        Assert.Equal(Encoding.UTF8.GetBytes(record.RequestSummary), encoder[AuditRecordEncoder.Field.RequestSummary].ToArray());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(documented)), encoder.Hash());
+        Assert.Equal(documented, AuditCanonical.RecordBytes(record));
     }
 
     [Fact]

@@ -19,33 +19,34 @@ internal static class AuditCanonical
     public const string DigestDomain = "gateway.audit.records.v1";
 
     /// <summary>Time as text: ISO 8601 UTC with exactly six fractional digits.</summary>
+    public const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
+
     public static string FormatTime(DateTime time) =>
-        DateTime.SpecifyKind(time, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        DateTime.SpecifyKind(time, DateTimeKind.Utc).ToString(TimeFormat, CultureInfo.InvariantCulture);
 
     /// <summary>Audit times are whole microseconds: PostgreSQL stores no finer, so the hash survives any engine.</summary>
     public static DateTime TruncateToMicroseconds(DateTimeOffset time) =>
         new(time.UtcTicks - (time.UtcTicks % 10), DateTimeKind.Utc);
 
-    public static byte[] RecordBytes(AuditRecordRow r) => Encode(
-        RecordDomain,
-        r.Sequence.ToString(CultureInfo.InvariantCulture),
-        FormatTime(r.Time),
-        r.AgencyId,
-        r.ClientId,
-        r.CertificateThumbprint,
-        r.OfficerId,
-        r.Rpc,
-        r.LegalBasis,
-        r.CaseReference,
-        r.StatementOfReasons,
-        r.RequestSummary,
-        r.StatusCode.ToString(CultureInfo.InvariantCulture),
-        r.RecordsReturned.ToString(CultureInfo.InvariantCulture),
-        r.RecordsDigest,
-        r.PreviousHash);
+    /// <summary>
+    /// Domain, sequence, time, agency, client, certificate thumbprint, officer, RPC, legal basis, case
+    /// reference, statement of reasons, request summary, status code, records returned, records digest,
+    /// previous hash: encoded by <see cref="AuditRecordEncoder"/>, which <see cref="Encode"/>'s rule defines.
+    /// </summary>
+    public static byte[] RecordBytes(AuditRecordRow r)
+    {
+        var encoder = AuditRecordEncoder.ForThisThread;
+        encoder.Encode(r);
+        return encoder.Bytes.ToArray();
+    }
 
     /// <summary>Lower-case hex SHA-256 of the canonical encoding (which includes the previous hash).</summary>
-    public static string Hash(AuditRecordRow r) => Convert.ToHexStringLower(SHA256.HashData(RecordBytes(r)));
+    public static string Hash(AuditRecordRow r)
+    {
+        var encoder = AuditRecordEncoder.ForThisThread;
+        encoder.Encode(r);
+        return encoder.Hash();
+    }
 
     public static byte[] CheckpointBytes(long sequence, string headHash, DateTime createdAt) => Encode(
         CheckpointDomain,

@@ -23,6 +23,8 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
     // starts from a fresh connection (and re-reads the head from the database).
     private System.Data.Common.DbConnection? connection;
     private Data.PreparedCommand? insert;
+    private SqliteAuditInsert? sqliteInsert;
+    private readonly AuditRecordEncoder encoder = new();
     private Data.PreparedCommand? lockHead;
     private Data.PreparedCommand? updateHead;
 
@@ -149,6 +151,7 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
             // All three statements prepared once: with batches of about ten records, re-preparing the head's
             // SELECT … FOR UPDATE and UPDATE each time cost as much as the inserts.
             insert = new Data.PreparedCommand(connection, null, AuditStore.InsertSql, AuditStore.InsertParameters);
+            sqliteInsert = connection is Microsoft.Data.Sqlite.SqliteConnection sqlite ? new SqliteAuditInsert(sqlite) : null;
             lockHead = new Data.PreparedCommand(connection, null, AuditStore.LockHeadSql(database.Dialect));
             updateHead = new Data.PreparedCommand(connection, null, AuditStore.UpdateHeadSql, "Sequence", "Hash");
         }
@@ -175,11 +178,19 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
                 continue;
             }
 
-            var row = pending.Record with { Sequence = ++sequence, PreviousHash = previous, Hash = "" };
-            row = row with { Hash = AuditCanonical.Hash(row) };
-            previous = row.Hash;
+            encoder.Encode(pending.Record, ++sequence, previous);
+            var hash = encoder.Hash();
+            if (sqliteInsert is not null)
+            {
+                sqliteInsert.Insert(encoder, pending.Record, sequence, hash);
+            }
+            else
+            {
+                AuditStore.Bind(insert, pending.Record with { Sequence = sequence, PreviousHash = previous, Hash = hash }).Execute();
+            }
+
+            previous = hash;
             pending.Sequence = sequence;
-            AuditStore.Bind(insert, row).Execute();
         }
 
         // Also for a batch of probes only: a real write committed is what proves the store writable.
@@ -191,6 +202,9 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
 
     private void DropConnection()
     {
+        // The raw statement first: it belongs to the connection, which goes back to the pool.
+        sqliteInsert?.Dispose();
+        sqliteInsert = null;
         insert?.Dispose();
         insert = null;
         lockHead?.Dispose();
