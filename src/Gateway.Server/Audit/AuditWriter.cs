@@ -137,7 +137,7 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
     private AuditStore.Head Commit(List<Pending> batch)
     {
         var database = store.Database;
-        if (connection is null || insert is null || lockHead is null || updateHead is null)
+        if (connection is null || (insert is null && sqliteInsert is null) || lockHead is null || updateHead is null)
         {
             connection = database.Open();
             if (database.Provider == "sqlite")
@@ -149,15 +149,28 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
             }
 
             // All three statements prepared once: with batches of about ten records, re-preparing the head's
-            // SELECT … FOR UPDATE and UPDATE each time cost as much as the inserts.
-            insert = new Data.PreparedCommand(connection, null, AuditStore.InsertSql, AuditStore.InsertParameters);
-            sqliteInsert = connection is Microsoft.Data.Sqlite.SqliteConnection sqlite ? new SqliteAuditInsert(sqlite) : null;
+            // SELECT … FOR UPDATE and UPDATE each time cost as much as the inserts. On SQLite the insert is
+            // bound through SQLite's own API from the bytes just hashed (decision 85); elsewhere, the provider's.
+            if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+            {
+                sqliteInsert = new SqliteAuditInsert(sqlite);
+            }
+            else
+            {
+                insert = new Data.PreparedCommand(connection, null, AuditStore.InsertSql, AuditStore.InsertParameters);
+            }
+
             lockHead = new Data.PreparedCommand(connection, null, AuditStore.LockHeadSql(database.Dialect));
             updateHead = new Data.PreparedCommand(connection, null, AuditStore.UpdateHeadSql, "Sequence", "Hash");
         }
 
         using var transaction = connection.BeginTransaction();
-        insert.Transaction = lockHead.Transaction = updateHead.Transaction = transaction;
+        lockHead.Transaction = updateHead.Transaction = transaction;
+        if (insert is not null)
+        {
+            insert.Transaction = transaction;
+        }
+
         AuditStore.Head head;
         using (var reader = lockHead.Reader())
         {
@@ -186,7 +199,7 @@ internal sealed partial class AuditWriter(AuditStore store, IOptions<AuditOption
             }
             else
             {
-                AuditStore.Bind(insert, pending.Record with { Sequence = sequence, PreviousHash = previous, Hash = hash }).Execute();
+                AuditStore.Bind(insert!, pending.Record with { Sequence = sequence, PreviousHash = previous, Hash = hash }).Execute();
             }
 
             previous = hash;
