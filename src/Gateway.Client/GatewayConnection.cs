@@ -114,11 +114,20 @@ internal sealed class GatewayConnection : IDisposable
     public GrpcChannel CreateChannel(Func<CancellationToken, Task<string?>>? accessToken = null)
     {
         accessToken ??= async ct => await GetAccessTokenAsync(ct);
+        // One header string per token, not one per call: a token is about 1 KB, and a busy client makes
+        // thousands of calls with the same one (the per-call concatenation was the client's largest garbage).
+        BearerHeader? last = null;
         var credentials = CallCredentials.FromInterceptor(async (context, metadata) =>
         {
             if (await accessToken(context.CancellationToken) is { } value)
             {
-                metadata.Add("Authorization", "Bearer " + value);
+                var header = last;
+                if (header is null || !string.Equals(header.Token, value, StringComparison.Ordinal))
+                {
+                    header = last = new BearerHeader(value, "Bearer " + value);
+                }
+
+                metadata.Add("Authorization", header.Value);
             }
         });
         return GrpcChannel.ForAddress(Address, new GrpcChannelOptions
@@ -129,6 +138,8 @@ internal sealed class GatewayConnection : IDisposable
             MaxReceiveMessageSize = 64 * 1024 * 1024,
         });
     }
+
+    private sealed record BearerHeader(string Token, string Value);
 
     public void Dispose()
     {

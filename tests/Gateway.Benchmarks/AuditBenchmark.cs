@@ -107,11 +107,16 @@ internal static class AuditBenchmark
             var store = app.Services.GetRequiredService<AuditStore>();
             var before = audited ? (await store.ReadHeadAsync()).Sequence : 0;
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var (allocBefore, pauseBefore, gen0Before) = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(), GC.CollectionCount(0));
             var stopwatch = Stopwatch.StartNew();
             var calls = await Drive(client, request, callers, TimeSpan.FromSeconds(seconds));
             var rate = calls / stopwatch.Elapsed.TotalSeconds;
             // Client and server share the process: this is the whole call's CPU, both ends.
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            // Garbage, both ends: every pause stops all calls in flight, so it shows in the tail as well as the rate.
+            var pauses = GC.GetTotalPauseDuration() - pauseBefore;
+            Console.WriteLine(FormattableString.Invariant(
+                $"  gc: {(GC.GetTotalAllocatedBytes() - allocBefore) / (double)calls:F0} B allocated per call (client + server), {GC.CollectionCount(0) - gen0Before} gen0 collections, paused {pauses.TotalMilliseconds:F0} ms ({pauses.TotalSeconds / seconds:P1} of the run)"));
             Console.WriteLine(FormattableString.Invariant(
                 $"  audit {(audited ? "on" : "off")}: {calls} calls, {rate:F0} calls/s, {cpu.TotalMicroseconds / calls:F0} µs CPU per call (client + server), CPU busy {cpu.TotalSeconds / stopwatch.Elapsed.TotalSeconds / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores"));
 
