@@ -150,6 +150,13 @@ internal sealed partial class IngestPipeline(Database database, ILogger<IngestPi
     {
         var outcomes = new List<(long, string, bool, string?)>(batch.Count);
         await using var connection = await database.OpenAsync(cancellationToken);
+        if (database.Dialect.WriteBatchSessionSql is { } session)
+        {
+            await using var settings = connection.CreateCommand();
+            settings.CommandText = session;
+            await settings.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var transaction = await database.Dialect.BeginWriteAsync(connection, kind.Writer.LockTable, cancellationToken);
         await using var writer = await kind.Writer.BeginBatchAsync(connection, transaction, cancellationToken);
         await using var sellerExists = new PreparedCommand(connection, transaction, "SELECT 1 FROM sellers WHERE seller_id = @SellerId", "SellerId");
