@@ -32,7 +32,7 @@ internal sealed partial class AuditInterceptor(AuditWriter writer, AuditEntries 
         }
         catch (Exception e)
         {
-            await RecordAsync(context, request, StatusOf(e), call);
+            await RecordAsync(context, request, StatusOf(e, context), call);
             throw;
         }
 
@@ -55,7 +55,7 @@ internal sealed partial class AuditInterceptor(AuditWriter writer, AuditEntries 
         }
         catch (Exception e)
         {
-            await RecordAsync(context, "(client stream)", StatusOf(e), call);
+            await RecordAsync(context, "(client stream)", StatusOf(e, context), call);
             throw;
         }
 
@@ -79,7 +79,7 @@ internal sealed partial class AuditInterceptor(AuditWriter writer, AuditEntries 
         }
         catch (Exception e)
         {
-            await RecordAsync(context, request, StatusOf(e), call);
+            await RecordAsync(context, request, StatusOf(e, context), call);
             throw;
         }
 
@@ -102,7 +102,7 @@ internal sealed partial class AuditInterceptor(AuditWriter writer, AuditEntries 
         }
         catch (Exception e)
         {
-            await RecordAsync(context, "(duplex stream)", StatusOf(e), call);
+            await RecordAsync(context, "(duplex stream)", StatusOf(e, context), call);
             throw;
         }
 
@@ -158,6 +158,14 @@ internal sealed partial class AuditInterceptor(AuditWriter writer, AuditEntries 
 
     private static RpcException Unavailable() =>
         new(new Status(StatusCode.Unavailable, "The audit log cannot be written; the call was not served."));
+
+    /// <summary>
+    /// How a call that threw ended. Once its own token is cancelled (a deadline, or the client gave up),
+    /// the call ended because of that, whatever surfaced: Npgsql or the response writer may throw their
+    /// own exception instead of OperationCanceledException, which was recorded as UNKNOWN.
+    /// </summary>
+    public static StatusCode StatusOf(Exception e, ServerCallContext context) =>
+        e is not RpcException && context.CancellationToken.IsCancellationRequested ? StatusCode.Cancelled : StatusOf(e);
 
     public static StatusCode StatusOf(Exception e) => e switch
     {
