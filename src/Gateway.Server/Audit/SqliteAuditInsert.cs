@@ -11,14 +11,11 @@ namespace Gateway.Server.Audit;
 /// SQLite's own API: the text columns are bound from the bytes the record was hashed from
 /// (<see cref="AuditRecordEncoder"/>), by parameter index. Through Microsoft.Data.Sqlite, each of the
 /// 16 parameters was looked up by name in the statement, boxed and re-encoded from UTF-16 on every
-/// record — a fifth of the writer's time (docs/performance.md, "The audit writer"). The stored values
+/// record: about a third of the writer's user time (docs/performance.md, "Where the audit's cost is"). The stored values
 /// are the ones the provider stores: integers, text, and the time in its text format.
 /// </summary>
 internal sealed unsafe partial class SqliteAuditInsert : IDisposable
 {
-    // Microsoft.Data.Sqlite's text for a DateTime; audit_log.time is compared in that form by QueryAudit.
-    private const string ProviderTimeFormat = @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF";
-
     // SQLITE_TRANSIENT: SQLite copies the bytes, so the encoder's buffer can be reused at once.
     private static readonly nint Transient = -1;
 
@@ -57,7 +54,7 @@ internal sealed unsafe partial class SqliteAuditInsert : IDisposable
         // The SafeHandle field keeps the statement alive; the binds use its pointer (as ExportRows does).
         var s = statement.DangerousGetHandle();
         Check(BindInt64(s, sequenceIndex, sequence));
-        if (!record.Time.TryFormat(scratch, out var timeLength, ProviderTimeFormat, CultureInfo.InvariantCulture))
+        if (!record.Time.TryFormat(scratch, out var timeLength, Data.SqliteEngine.ProviderTimeFormat, CultureInfo.InvariantCulture))
         {
             throw new InvalidOperationException("An audit time did not fit its buffer.");
         }
@@ -78,7 +75,7 @@ internal sealed unsafe partial class SqliteAuditInsert : IDisposable
         raw.sqlite3_reset(statement);
         if (rc != raw.SQLITE_DONE)
         {
-            throw new SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(database).utf8_to_string()}'.", rc);
+            throw Data.SqliteEngine.Failure(database, rc);
         }
     }
 
@@ -98,13 +95,7 @@ internal sealed unsafe partial class SqliteAuditInsert : IDisposable
         return index > 0 ? index : throw new InvalidOperationException($"The audit insert has no parameter {parameter}.");
     }
 
-    private void Check(int rc)
-    {
-        if (rc != raw.SQLITE_OK)
-        {
-            throw new SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(database).utf8_to_string()}'.", rc);
-        }
-    }
+    private void Check(int rc) => Data.SqliteEngine.Check(database, rc);
 
     [LibraryImport("e_sqlite3", EntryPoint = "sqlite3_bind_text")]
     private static partial int BindText(nint statement, int index, byte* text, int length, nint destructor);

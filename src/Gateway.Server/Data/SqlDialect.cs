@@ -164,8 +164,8 @@ internal sealed class SqliteDialect : OnConflictDialect
 
     // A batch of 1,000 shipments inserts into about 18 b-trees each; with SQLite's default 2 MB page cache
     // most of those index pages were re-read from the OS on every batch (pread copies were the largest
-    // kernel cost). 16 MB keeps them across batches: −10 % CPU per new shipment, +14 % shipments/s; 64 MB
-    // gained nothing more (docs/performance.md, "Ingest"). The cache only holds pages the connection has
+    // kernel cost). 16 MB keeps them across batches: +8–14 % shipments/s, ≈ −8 % CPU per shipment; 64 MB
+    // gained nothing more (docs/performance.md, "Ingest", decision 86). The cache only holds pages the connection has
     // read; the provider's pool closes connections idle for a few minutes.
     public override string? WriteBatchSessionSql => "PRAGMA cache_size=-16384;";
 

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
 namespace Gateway.Server.Data;
@@ -20,4 +21,21 @@ internal static class SqliteEngine
 
     /// <summary>SQLITE_OK when the settings took effect; SQLITE_MISUSE when SQLite was already initialised.</summary>
     public static int Configure() => Configured.Value;
+
+    /// <summary>
+    /// Microsoft.Data.Sqlite's text for a DateTime. Code that binds through SQLite's own API (export
+    /// filters, the audit insert) writes times in this form, so they compare with what the provider stored.
+    /// </summary>
+    public const string ProviderTimeFormat = @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF";
+
+    /// <summary>Throws SQLite's own error for a result code of SQLite's API that is not OK, ROW or DONE.</summary>
+    public static void Check(sqlite3 connection, int rc)
+    {
+        if (rc is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
+        {
+            throw Failure(connection, rc);
+        }
+    }
+
+    public static SqliteException Failure(sqlite3 connection, int rc) => new(raw.sqlite3_errmsg(connection).utf8_to_string(), rc);
 }

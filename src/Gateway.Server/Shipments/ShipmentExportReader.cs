@@ -119,8 +119,8 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
                 "@ConsigneeNameContains" => Text(p.ConsigneeNameContains),
                 "@hsLike" => Text(p.HsLike),
                 // The provider's own text format for DateTime, so comparisons with stored values are unchanged.
-                "@DeclaredFrom" => Text(p.DeclaredFrom?.ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", CultureInfo.InvariantCulture)),
-                "@DeclaredTo" => Text(p.DeclaredTo?.ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", CultureInfo.InvariantCulture)),
+                "@DeclaredFrom" => Text(p.DeclaredFrom?.ToString(SqliteEngine.ProviderTimeFormat, CultureInfo.InvariantCulture)),
+                "@DeclaredTo" => Text(p.DeclaredTo?.ToString(SqliteEngine.ProviderTimeFormat, CultureInfo.InvariantCulture)),
                 "@MinRiskScore" => p.MinRiskScore is { } score ? raw.sqlite3_bind_int64(statement, i, score) : raw.sqlite3_bind_null(statement, i),
                 "@take" => raw.sqlite3_bind_int64(statement, i, p.Take),
                 _ when name.StartsWith("@country", StringComparison.Ordinal)
@@ -135,13 +135,7 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
         }
     }
 
-    private static void Check(sqlite3 db, int rc)
-    {
-        if (rc is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
-        {
-            throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
-        }
-    }
+    private static void Check(sqlite3 db, int rc) => SqliteEngine.Check(db, rc);
 
     /// <summary>
     /// GetShipment: the most recent shipment with that key in the caller's jurisdiction (a carrier may
