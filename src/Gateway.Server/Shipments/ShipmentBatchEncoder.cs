@@ -62,6 +62,42 @@ internal sealed record ExportLayout(bool Core, bool Parties, bool Listings)
     /// <summary>Goods are joined for their lines (core) or for their listing ids (listings).</summary>
     public bool JoinsGoods => Core || Listings;
 
+    /// <summary>
+    /// SQLite, a single-country walk that joins goods: the joined rows in (shipment, goods line) order straight
+    /// from the indexes. The walk's index is unique (M0990), so SQLite's planner knows the ORDER BY is already
+    /// satisfied and neither materialises the page nor sorts its joined rows, as it does for <see cref="Sql"/>'s
+    /// derived table (decision 88). There is no LIMIT, since a limit would count joined rows and the page is
+    /// counted in shipments: the reader stops stepping after its last shipment. Without a LIMIT a sort would
+    /// cover every remaining row of the export, on every page, so CROSS JOIN (SQLite's way of fixing the join
+    /// order) keeps the country walk outermost whatever the filter. ExportWalkPlanTests checks every filter:
+    /// at most a shipment's own goods lines are sorted (when a filter lets SQLite find the shipment through
+    /// another index), never the result.
+    /// </summary>
+    public string WalkSql(IReadOnlyList<string> conditions)
+    {
+        // Locals, not expressions, in the holes: the SQL census (tests) parses each literal with them as names.
+        var columns = ShipmentColumns + (Core ? GoodsColumns : "") + (Listings ? ListingColumns : "");
+        const string walk = "shipment_countries jc CROSS JOIN shipments s";
+        return Listings
+            ? $"""
+                SELECT {columns}
+                FROM {walk}
+                LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
+                LEFT JOIN listings l ON l.listing_id = g.listing_id
+                WHERE s.shipment_id = jc.shipment_id
+                  AND {string.Join("\n  AND ", conditions)}
+                ORDER BY jc.shipment_id, g.line_no
+                """
+            : $"""
+                SELECT {columns}
+                FROM {walk}
+                LEFT JOIN shipment_goods g ON g.shipment_id = s.shipment_id
+                WHERE s.shipment_id = jc.shipment_id
+                  AND {string.Join("\n  AND ", conditions)}
+                ORDER BY jc.shipment_id, g.line_no
+                """;
+    }
+
     public string ShipmentColumns => "s.shipment_id" + (Core ? CoreColumns : "") + (Parties ? PartyColumns : "");
 
     /// <summary>
@@ -140,13 +176,16 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout, int take) : IDis
 
     public string? LastId => ids.Count == 0 ? null : ids[^1];
 
+    /// <summary>True when the row belongs to a shipment other than the one being written (or to the first).</summary>
+    public bool StartsShipment<TRow>(TRow row) where TRow : IExportRow =>
+        currentIdLength < 0 || !row.Text(0).SequenceEqual(currentId.AsSpan(0, currentIdLength));
+
     public void Add<TRow>(TRow row) where TRow : IExportRow
     {
-        var id = row.Text(0);
-        if (currentIdLength < 0 || !id.SequenceEqual(currentId.AsSpan(0, currentIdLength)))
+        if (StartsShipment(row))
         {
             FinishShipment();
-            StartShipment(row, id);
+            StartShipment(row, row.Text(0));
         }
 
         if (layout.Core && !row.IsNull(layout.GoodsAt))

@@ -47,7 +47,10 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
         if (connection is SqliteConnection sqlite)
         {
             var (conditions, parameters) = queries.Filter(criteria, countries, after, take, listParameters: true, walkCountry);
-            ReadSqlite(sqlite, layout.Sql(database.Dialect, conditions, "@take", walkCountry), parameters, encoder, cancellationToken);
+            // The walk's statement has no LIMIT (it would count joined rows): stop after the page's last shipment.
+            var walk = walkCountry && layout.JoinsGoods;
+            var sql = walk ? layout.WalkSql(conditions) : layout.Sql(database.Dialect, conditions, "@take", walkCountry);
+            ReadSqlite(sqlite, sql, parameters, encoder, walk ? take : null, cancellationToken);
         }
         else
         {
@@ -70,7 +73,7 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
     /// batch before the next step.
     /// </summary>
     private static void ReadSqlite(SqliteConnection connection, string sql, ShipmentQueries.FilterParameters parameters,
-        ShipmentBatchEncoder encoder, CancellationToken cancellationToken)
+        ShipmentBatchEncoder encoder, int? take, CancellationToken cancellationToken)
     {
         var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
         Check(db, raw.sqlite3_prepare_v2(db, sql, out var statement));
@@ -96,6 +99,11 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
                 if (rc != raw.SQLITE_ROW)
                 {
                     Check(db, rc);
+                }
+
+                if (take is { } pageSize && encoder.Count == pageSize && encoder.StartsShipment(row))
+                {
+                    break;
                 }
 
                 encoder.Add(row);

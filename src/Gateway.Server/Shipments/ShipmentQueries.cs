@@ -18,8 +18,9 @@ internal sealed class ShipmentQueries(Database database)
 
     /// <summary>
     /// FROM clause of a page that walks one country's shipments in shipment_id order through
-    /// ix_shipment_countries_country_shipment (M0980) and looks each one up, instead of walking all shipments
-    /// and probing their countries. One country only: with several, the index gives one ordered run per country.
+    /// ux_shipment_countries_country_shipment (M0980, unique since M0990) and looks each one up, instead of walking
+    /// all shipments and probing their countries. One country only: with several, the index gives one ordered run
+    /// per country. (SQLite's export reads through <see cref="ExportLayout.WalkSql"/>, which walks the same way.)
     /// </summary>
     public const string CountryWalk = "shipment_countries jc JOIN shipments s ON s.shipment_id = jc.shipment_id";
 
