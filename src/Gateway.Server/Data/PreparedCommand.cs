@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 
 namespace Gateway.Server.Data;
 
@@ -6,13 +7,18 @@ namespace Gateway.Server.Data;
 /// One SQL statement prepared once and executed many times inside a transaction, with its
 /// parameters rebound per row. Bulk writers (ingest, seed) use it instead of a Dapper call per row:
 /// Dapper builds a new command per call, and the provider re-parses its SQL every time, which is
-/// most of the cost of a small insert. Plain ADO.NET, so it works unchanged on every provider.
+/// most of the cost of a small insert. Plain ADO.NET on PostgreSQL and SQL Server; on SQLite the
+/// executions go through SQLite's own API with the same values (<see cref="SqliteStatement"/>, decision 89),
+/// and only <see cref="Reader"/> uses the provider.
 /// </summary>
 internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
 {
     private readonly DbCommand command;
-    private readonly Dictionary<string, DbParameter> parameters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> ordinals = new(StringComparer.Ordinal);
     private readonly List<DbParameter> ordered = [];
+    private readonly object?[] values;
+    private readonly SqliteConnection? sqlite;
+    private SqliteStatement? sqliteStatement;
     private bool prepared;
 
     public PreparedCommand(DbConnection connection, DbTransaction? transaction, string sql, params IEnumerable<string> parameterNames)
@@ -26,9 +32,13 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
             parameter.ParameterName = name.StartsWith('@') ? name : "@" + name;
             parameter.Value = DBNull.Value;
             command.Parameters.Add(parameter);
-            parameters[parameter.ParameterName] = parameter;
+            ordinals[parameter.ParameterName] = ordered.Count;
             ordered.Add(parameter);
         }
+
+        values = new object?[ordered.Count];
+        // SQLite: executions go through SQLite's own API (Data/SqliteStatement.cs), the reader through the provider.
+        sqlite = connection as SqliteConnection;
     }
 
     /// <summary>For a command kept prepared across transactions on one connection (the audit writer's).</summary>
@@ -40,7 +50,7 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
     /// <summary>Binds a parameter by name ("@Name" or "Name"); null becomes SQL NULL.</summary>
     public PreparedCommand Set(string name, object? value)
     {
-        Bind(parameters.TryGetValue(name, out var p) ? p : parameters["@" + name], value);
+        values[ordinals.TryGetValue(name, out var i) ? i : ordinals["@" + name]] = Value(value);
         return this;
     }
 
@@ -50,26 +60,23 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
     /// </summary>
     public PreparedCommand Set(int ordinal, object? value)
     {
-        Bind(ordered[ordinal], value);
+        values[ordinal] = Value(value);
         return this;
     }
 
-    private static void Bind(DbParameter parameter, object? value)
-    {
-        if (value is DateTime d)
-        {
-            // As the Dapper handler writes times (Data/DataSetup.cs): UTC, Kind=Unspecified, DbType.DateTime2 —
-            // `timestamp` on PostgreSQL without a detour through the session time zone.
-            parameter.DbType = System.Data.DbType.DateTime2;
-            parameter.Value = DateTime.SpecifyKind(d.Kind == DateTimeKind.Local ? d.ToUniversalTime() : d, DateTimeKind.Unspecified);
-            return;
-        }
-
-        parameter.Value = value ?? DBNull.Value;
-    }
+    private static object? Value(object? value) =>
+        // As the Dapper handler writes times (Data/DataSetup.cs): UTC, Kind=Unspecified, DbType.DateTime2 —
+        // `timestamp` on PostgreSQL without a detour through the session time zone.
+        value is DateTime d ? DateTime.SpecifyKind(d.Kind == DateTimeKind.Local ? d.ToUniversalTime() : d, DateTimeKind.Unspecified) : value;
 
     public async Task<int> ExecuteAsync(CancellationToken cancellationToken)
     {
+        if (sqlite is not null)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Execute();
+        }
+
         await PrepareOnceAsync(cancellationToken);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -77,6 +84,11 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
     /// <summary>Synchronous, for a loop on its own thread (the audit writer's).</summary>
     public int Execute()
     {
+        if (sqlite is not null)
+        {
+            return Statement().Execute(values);
+        }
+
         PrepareOnce();
         return command.ExecuteNonQuery();
     }
@@ -88,6 +100,31 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
         return command.ExecuteReader();
     }
 
+    public async Task<object?> ScalarAsync(CancellationToken cancellationToken)
+    {
+        if (sqlite is not null)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Statement().Scalar(values);
+        }
+
+        await PrepareOnceAsync(cancellationToken);
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is DBNull ? null : value;
+    }
+
+    private SqliteStatement Statement() =>
+        sqliteStatement ??= new SqliteStatement(sqlite!, command.CommandText, ordered.ConvertAll(p => p.ParameterName));
+
+    private void CopyValues()
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            ordered[i].DbType = values[i] is DateTime ? System.Data.DbType.DateTime2 : ordered[i].DbType;
+            ordered[i].Value = values[i] ?? DBNull.Value;
+        }
+    }
+
     private void PrepareOnce()
     {
         if (!prepared)
@@ -95,13 +132,8 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
             command.Prepare();
             prepared = true;
         }
-    }
 
-    public async Task<object?> ScalarAsync(CancellationToken cancellationToken)
-    {
-        await PrepareOnceAsync(cancellationToken);
-        var value = await command.ExecuteScalarAsync(cancellationToken);
-        return value is DBNull ? null : value;
+        CopyValues();
     }
 
     private async Task PrepareOnceAsync(CancellationToken cancellationToken)
@@ -111,9 +143,19 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
             await command.PrepareAsync(cancellationToken);
             prepared = true;
         }
+
+        CopyValues();
     }
 
-    public ValueTask DisposeAsync() => command.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        sqliteStatement?.Dispose();
+        return command.DisposeAsync();
+    }
 
-    public void Dispose() => command.Dispose();
+    public void Dispose()
+    {
+        sqliteStatement?.Dispose();
+        command.Dispose();
+    }
 }
