@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 using Field = Gateway.Server.Audit.AuditRecordEncoder.Field;
@@ -14,14 +13,8 @@ namespace Gateway.Server.Audit;
 /// record: about a third of the writer's user time (docs/performance.md, "Where the audit's cost is"). The stored values
 /// are the ones the provider stores: integers, text, and the time in its text format.
 /// </summary>
-internal sealed unsafe partial class SqliteAuditInsert : IDisposable
+internal sealed class SqliteAuditInsert : IDisposable
 {
-    // SQLITE_TRANSIENT: SQLite copies the bytes, so the encoder's buffer can be reused at once.
-    private static readonly nint Transient = -1;
-
-    // A non-null pointer for empty text: a null one would bind SQL NULL instead of ''.
-    private static readonly byte* EmptyText = (byte*)NativeMemory.AllocZeroed(1);
-
     private static readonly (Field Field, string Parameter)[] TextColumns =
     [
         (Field.AgencyId, "@AgencyId"), (Field.ClientId, "@ClientId"), (Field.CertificateThumbprint, "@CertificateThumbprint"),
@@ -53,7 +46,7 @@ internal sealed unsafe partial class SqliteAuditInsert : IDisposable
     {
         // The SafeHandle field keeps the statement alive; the binds use its pointer (as ExportRows does).
         var s = statement.DangerousGetHandle();
-        Check(BindInt64(s, sequenceIndex, sequence));
+        Check(Data.SqliteStatement.BindInt64(s, sequenceIndex, sequence));
         if (!record.Time.TryFormat(scratch, out var timeLength, Data.SqliteEngine.ProviderTimeFormat, CultureInfo.InvariantCulture))
         {
             throw new InvalidOperationException("An audit time did not fit its buffer.");
@@ -65,8 +58,8 @@ internal sealed unsafe partial class SqliteAuditInsert : IDisposable
             Text(s, textIndexes[i], encoded[TextColumns[i].Field]);
         }
 
-        Check(BindInt64(s, statusIndex, record.StatusCode));
-        Check(BindInt64(s, returnedIndex, record.RecordsReturned));
+        Check(Data.SqliteStatement.BindInt64(s, statusIndex, record.StatusCode));
+        Check(Data.SqliteStatement.BindInt64(s, returnedIndex, record.RecordsReturned));
         var hashLength = System.Text.Encoding.ASCII.GetBytes(hash, scratch);
         Text(s, hashIndex, scratch.AsSpan(0, hashLength));
 
@@ -81,13 +74,8 @@ internal sealed unsafe partial class SqliteAuditInsert : IDisposable
 
     public void Dispose() => statement.Dispose();
 
-    private void Text(nint s, int index, ReadOnlySpan<byte> utf8)
-    {
-        fixed (byte* bytes = utf8)
-        {
-            Check(BindText(s, index, bytes == null ? EmptyText : bytes, utf8.Length, Transient));
-        }
-    }
+    // SQLite copies the bytes, so the encoder's buffer can be reused at once; empty text is '', not NULL.
+    private void Text(nint s, int index, ReadOnlySpan<byte> utf8) => Check(Data.SqliteStatement.BindUtf8(s, index, utf8));
 
     private int Index(string parameter)
     {
@@ -96,10 +84,4 @@ internal sealed unsafe partial class SqliteAuditInsert : IDisposable
     }
 
     private void Check(int rc) => Data.SqliteEngine.Check(database, rc);
-
-    [LibraryImport("e_sqlite3", EntryPoint = "sqlite3_bind_text")]
-    private static partial int BindText(nint statement, int index, byte* text, int length, nint destructor);
-
-    [LibraryImport("e_sqlite3", EntryPoint = "sqlite3_bind_int64")]
-    private static partial int BindInt64(nint statement, int index, long value);
 }

@@ -156,6 +156,15 @@ internal sealed unsafe partial class SqliteStatement : IDisposable
         }
     }
 
+    /// <summary>Binds UTF-8 text as it is (SQLite copies it); empty text is '', not NULL.</summary>
+    internal static int BindUtf8(nint s, int index, ReadOnlySpan<byte> utf8)
+    {
+        fixed (byte* bytes = utf8)
+        {
+            return BindText(s, index, bytes == null ? Empty : bytes, utf8.Length, Transient);
+        }
+    }
+
     private static int BindBlob(nint s, int index, byte[] blob)
     {
         fixed (byte* bytes = blob)
@@ -171,7 +180,7 @@ internal sealed unsafe partial class SqliteStatement : IDisposable
     private static partial int BindBlob(nint statement, int index, byte* blob, int length, nint destructor);
 
     [LibraryImport("e_sqlite3", EntryPoint = "sqlite3_bind_int64")]
-    private static partial int BindInt64(nint statement, int index, long value);
+    internal static partial int BindInt64(nint statement, int index, long value);
 
     [LibraryImport("e_sqlite3", EntryPoint = "sqlite3_bind_double")]
     private static partial int BindDouble(nint statement, int index, double value);
