@@ -120,7 +120,11 @@ internal sealed class PreparedCommand : IAsyncDisposable, IDisposable
     {
         for (var i = 0; i < values.Length; i++)
         {
-            ordered[i].DbType = values[i] is DateTime ? System.Data.DbType.DateTime2 : ordered[i].DbType;
+            if (values[i] is DateTime)
+            {
+                ordered[i].DbType = System.Data.DbType.DateTime2;
+            }
+
             ordered[i].Value = values[i] ?? DBNull.Value;
         }
     }
