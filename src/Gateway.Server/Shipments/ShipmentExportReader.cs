@@ -50,7 +50,7 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
             // The walk's statement has no LIMIT (it would count joined rows): stop after the page's last shipment.
             var walk = walkCountry && layout.JoinsGoods;
             var sql = walk ? layout.WalkSql(conditions) : layout.Sql(database.Dialect, conditions, "@take", walkCountry);
-            ReadSqlite(sqlite, sql, parameters, encoder, walk ? take : null, cancellationToken);
+            ReadSqlite(sqlite, sql, parameters, encoder, walk ? take : null, layout.Listings, cancellationToken);
         }
         else
         {
@@ -72,10 +72,22 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
     /// finalized before the connection goes back to the pool; SQLite's column spans are copied into the
     /// batch before the next step.
     /// </summary>
+    private const string ListingsCacheSql = "PRAGMA cache_size=-16384";
+
     private static void ReadSqlite(SqliteConnection connection, string sql, ShipmentQueries.FilterParameters parameters,
-        ShipmentBatchEncoder encoder, int? take, CancellationToken cancellationToken)
+        ShipmentBatchEncoder encoder, int? take, bool listings, CancellationToken cancellationToken)
     {
         var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
+        if (listings)
+        {
+            // Each goods line looks its listing up: a listing's page is read again for every shipment that sold
+            // from it, and with SQLite's default 2 MB cache those pages came back from the OS by pread each time.
+            // 16 MB keeps them: −10 % CPU per fr-customs record on the reading thread; 64 MB gained nothing more
+            // (docs/performance.md, "ExportShipments", decision 90). As with the ingest's cache, the connection
+            // keeps only pages it has read, and the pool closes idle connections.
+            Check(db, raw.sqlite3_exec(db, ListingsCacheSql));
+        }
+
         Check(db, raw.sqlite3_prepare_v2(db, sql, out var statement));
         using (statement)
         {
