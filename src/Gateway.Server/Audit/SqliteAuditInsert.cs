@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 using Field = Gateway.Server.Audit.AuditRecordEncoder.Field;
 
 namespace Gateway.Server.Audit;
@@ -17,71 +16,46 @@ internal sealed class SqliteAuditInsert : IDisposable
 {
     private static readonly (Field Field, string Parameter)[] TextColumns =
     [
-        (Field.AgencyId, "@AgencyId"), (Field.ClientId, "@ClientId"), (Field.CertificateThumbprint, "@CertificateThumbprint"),
-        (Field.OfficerId, "@OfficerId"), (Field.Rpc, "@Rpc"), (Field.LegalBasis, "@LegalBasis"), (Field.CaseReference, "@CaseReference"),
-        (Field.StatementOfReasons, "@StatementOfReasons"), (Field.RequestSummary, "@RequestSummary"),
-        (Field.RecordsDigest, "@RecordsDigest"), (Field.PreviousHash, "@PreviousHash"),
+        (Field.AgencyId, "AgencyId"), (Field.ClientId, "ClientId"), (Field.CertificateThumbprint, "CertificateThumbprint"),
+        (Field.OfficerId, "OfficerId"), (Field.Rpc, "Rpc"), (Field.LegalBasis, "LegalBasis"), (Field.CaseReference, "CaseReference"),
+        (Field.StatementOfReasons, "StatementOfReasons"), (Field.RequestSummary, "RequestSummary"),
+        (Field.RecordsDigest, "RecordsDigest"), (Field.PreviousHash, "PreviousHash"),
     ];
 
-    private readonly sqlite3 database;
-    private readonly sqlite3_stmt statement;
-    private readonly int[] textIndexes;
-    private readonly int sequenceIndex, timeIndex, statusIndex, returnedIndex, hashIndex;
+    private static readonly int[] TextOrdinals = Array.ConvertAll(TextColumns, c => Ordinal(c.Parameter));
+    private static readonly int SequenceOrdinal = Ordinal("Sequence"), TimeOrdinal = Ordinal("Time"),
+        StatusOrdinal = Ordinal("StatusCode"), ReturnedOrdinal = Ordinal("RecordsReturned"), HashOrdinal = Ordinal("Hash");
+
+    private readonly Data.SqliteStatement statement;
     private readonly byte[] scratch = new byte[128];
 
-    public SqliteAuditInsert(SqliteConnection connection)
-    {
-        database = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
-        Check(raw.sqlite3_prepare_v2(database, AuditStore.InsertSql, out statement));
-        textIndexes = Array.ConvertAll(TextColumns, c => Index(c.Parameter));
-        sequenceIndex = Index("@Sequence");
-        timeIndex = Index("@Time");
-        statusIndex = Index("@StatusCode");
-        returnedIndex = Index("@RecordsReturned");
-        hashIndex = Index("@Hash");
-    }
+    public SqliteAuditInsert(SqliteConnection connection) =>
+        statement = new Data.SqliteStatement(connection, AuditStore.InsertSql, Array.ConvertAll(AuditStore.InsertParameters, p => "@" + p));
 
     /// <summary>Inserts the record last encoded by <paramref name="encoded"/>, with its sequence and hash.</summary>
     public void Insert(AuditRecordEncoder encoded, AuditRecordRow record, long sequence, string hash)
     {
-        // The SafeHandle field keeps the statement alive; the binds use its pointer (as ExportRows does).
-        var s = statement.DangerousGetHandle();
-        Check(Data.SqliteStatement.BindInt64(s, sequenceIndex, sequence));
+        statement.BindInt64(SequenceOrdinal, sequence);
         if (!record.Time.TryFormat(scratch, out var timeLength, Data.SqliteEngine.ProviderTimeFormat, CultureInfo.InvariantCulture))
         {
             throw new InvalidOperationException("An audit time did not fit its buffer.");
         }
 
-        Text(s, timeIndex, scratch.AsSpan(0, timeLength));
+        statement.BindUtf8(TimeOrdinal, scratch.AsSpan(0, timeLength));
         for (var i = 0; i < TextColumns.Length; i++)
         {
-            Text(s, textIndexes[i], encoded[TextColumns[i].Field]);
+            statement.BindUtf8(TextOrdinals[i], encoded[TextColumns[i].Field]);
         }
 
-        Check(Data.SqliteStatement.BindInt64(s, statusIndex, record.StatusCode));
-        Check(Data.SqliteStatement.BindInt64(s, returnedIndex, record.RecordsReturned));
+        statement.BindInt64(StatusOrdinal, record.StatusCode);
+        statement.BindInt64(ReturnedOrdinal, record.RecordsReturned);
         var hashLength = System.Text.Encoding.ASCII.GetBytes(hash, scratch);
-        Text(s, hashIndex, scratch.AsSpan(0, hashLength));
-
-        var rc = raw.sqlite3_step(statement);
-        // Reset whatever happened: a failed step leaves the statement unusable until it is reset.
-        raw.sqlite3_reset(statement);
-        if (rc != raw.SQLITE_DONE)
-        {
-            throw Data.SqliteEngine.Failure(database, rc);
-        }
+        statement.BindUtf8(HashOrdinal, scratch.AsSpan(0, hashLength));
+        statement.Execute();
     }
 
     public void Dispose() => statement.Dispose();
 
-    // SQLite copies the bytes, so the encoder's buffer can be reused at once; empty text is '', not NULL.
-    private void Text(nint s, int index, ReadOnlySpan<byte> utf8) => Check(Data.SqliteStatement.BindUtf8(s, index, utf8));
-
-    private int Index(string parameter)
-    {
-        var index = raw.sqlite3_bind_parameter_index(statement, parameter);
-        return index > 0 ? index : throw new InvalidOperationException($"The audit insert has no parameter {parameter}.");
-    }
-
-    private void Check(int rc) => Data.SqliteEngine.Check(database, rc);
+    private static int Ordinal(string parameter) => Array.IndexOf(AuditStore.InsertParameters, parameter) is >= 0 and var i
+        ? i : throw new InvalidOperationException($"The audit insert has no parameter {parameter}.");
 }

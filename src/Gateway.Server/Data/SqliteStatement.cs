@@ -56,6 +56,15 @@ internal sealed unsafe partial class SqliteStatement : IDisposable
     public int Execute(ReadOnlySpan<object?> values)
     {
         Bind(values);
+        return Execute();
+    }
+
+    /// <summary>
+    /// Runs the statement with the values bound so far by <see cref="BindUtf8"/> and <see cref="BindInt64"/>
+    /// (for a caller that already holds the UTF-8 bytes: the audit writer binds what it has just hashed).
+    /// </summary>
+    public int Execute()
+    {
         var rc = raw.sqlite3_step(statement);
         // Reset whatever happened: a failed step leaves the statement unusable until it is reset.
         raw.sqlite3_reset(statement);
@@ -156,14 +165,21 @@ internal sealed unsafe partial class SqliteStatement : IDisposable
         }
     }
 
-    /// <summary>Binds UTF-8 text as it is (SQLite copies it); empty text is '', not NULL.</summary>
-    internal static int BindUtf8(nint s, int index, ReadOnlySpan<byte> utf8)
+    /// <summary>Binds UTF-8 text as it is to the parameter at <paramref name="ordinal"/> (SQLite copies it); empty text is '', not NULL.</summary>
+    public void BindUtf8(int ordinal, ReadOnlySpan<byte> utf8)
     {
         fixed (byte* bytes = utf8)
         {
-            return BindText(s, index, bytes == null ? Empty : bytes, utf8.Length, Transient);
+            SqliteEngine.Check(database, BindText(statement.DangerousGetHandle(), Index(ordinal), bytes == null ? Empty : bytes, utf8.Length, Transient));
         }
     }
+
+    /// <summary>Binds an integer to the parameter at <paramref name="ordinal"/>.</summary>
+    public void BindInt64(int ordinal, long value) =>
+        SqliteEngine.Check(database, BindInt64(statement.DangerousGetHandle(), Index(ordinal), value));
+
+    private int Index(int ordinal) =>
+        indexes[ordinal] > 0 ? indexes[ordinal] : throw new InvalidOperationException($"The statement does not use parameter {ordinal}.");
 
     private static int BindBlob(nint s, int index, byte[] blob)
     {
@@ -180,7 +196,7 @@ internal sealed unsafe partial class SqliteStatement : IDisposable
     private static partial int BindBlob(nint statement, int index, byte* blob, int length, nint destructor);
 
     [LibraryImport("e_sqlite3", EntryPoint = "sqlite3_bind_int64")]
-    internal static partial int BindInt64(nint statement, int index, long value);
+    private static partial int BindInt64(nint statement, int index, long value);
 
     [LibraryImport("e_sqlite3", EntryPoint = "sqlite3_bind_double")]
     private static partial int BindDouble(nint statement, int index, double value);
