@@ -9,7 +9,7 @@ namespace Gateway.Server.Data;
 /// <summary>
 /// One statement prepared on a Microsoft.Data.Sqlite connection's own handle and run through SQLite's API,
 /// with its parameters bound by index. <see cref="PreparedCommand"/> uses it on SQLite for the bulk writers'
-/// single-row statements: through the provider, every execution looked each parameter up by name in the
+/// single-row statements, and <see cref="StatementCache"/> for GetShipment's read: through the provider, every execution looked each parameter up by name in the
 /// statement (a linear scan: an upsert of 31 columns compares some 500 names), re-encoded every string
 /// from UTF-16 through a managed detour, and built a data reader even for an INSERT
 /// (docs/performance.md, "Ingest", decision 89).
@@ -99,6 +99,33 @@ internal sealed unsafe partial class SqliteStatement : IDisposable
         }
         finally
         {
+            raw.sqlite3_reset(statement);
+        }
+    }
+
+    /// <summary>
+    /// Runs the statement bound to <paramref name="values"/> and hands each result row to <paramref name="row"/>
+    /// as the statement's pointer (read its columns before returning: they are valid until the next step).
+    /// </summary>
+    public void Query(ReadOnlySpan<object?> values, Action<nint> row)
+    {
+        Bind(values);
+        try
+        {
+            int rc;
+            while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            {
+                row(statement.DangerousGetHandle());
+            }
+
+            if (rc != raw.SQLITE_DONE)
+            {
+                throw SqliteEngine.Failure(database, rc);
+            }
+        }
+        finally
+        {
+            // Ends the statement's read transaction, and leaves it ready for the next call whatever happened.
             raw.sqlite3_reset(statement);
         }
     }

@@ -55,6 +55,7 @@ internal sealed class StatementCache(Database database) : IDisposable
     internal sealed class Session(StatementCache owner, DbConnection connection, bool keep) : IDisposable
     {
         private readonly Dictionary<string, DbCommand> commands = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, SqliteStatement> statements = new(StringComparer.Ordinal);
 
         public bool Keep { get; } = keep;
 
@@ -95,6 +96,41 @@ internal sealed class StatementCache(Database database) : IDisposable
             return command;
         }
 
+        /// <summary>
+        /// On SQLite, the statement for <paramref name="sql"/> prepared on this session's own connection handle and
+        /// kept with it; null on other providers (use <see cref="Command"/>). Parameters are bound by index, in the
+        /// order <paramref name="parameters"/> names them, and rows are read from SQLite's own column buffers.
+        /// </summary>
+        public SqliteStatement? Statement(string sql, IReadOnlyList<string> parameters)
+        {
+            if (!Keep || connection is not Microsoft.Data.Sqlite.SqliteConnection sqlite)
+            {
+                return null;
+            }
+
+            if (!statements.TryGetValue(sql, out var statement))
+            {
+                statement = new SqliteStatement(sqlite, sql, parameters);
+                statements[sql] = statement;
+            }
+
+            return statement;
+        }
+
+        /// <summary>Runs <paramref name="statement"/> (from <see cref="Statement"/>) over <paramref name="values"/>; any failure retires this connection.</summary>
+        public void Query(SqliteStatement statement, ReadOnlySpan<object?> values, Action<nint> row)
+        {
+            try
+            {
+                statement.Query(values, row);
+            }
+            catch
+            {
+                Broken = true;
+                throw;
+            }
+        }
+
         /// <summary>Runs <paramref name="read"/> over the command's reader; any failure retires this connection.</summary>
         public async Task<T> ReadAsync<T>(DbCommand command, Func<DbDataReader, T> read, CancellationToken cancellationToken)
         {
@@ -121,6 +157,13 @@ internal sealed class StatementCache(Database database) : IDisposable
 
         internal void Close()
         {
+            // The raw statements first: they belong to the connection's handle.
+            foreach (var statement in statements.Values)
+            {
+                statement.Dispose();
+            }
+
+            statements.Clear();
             foreach (var command in commands.Values)
             {
                 command.Dispose();

@@ -164,13 +164,15 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout, int take) : IDis
     private readonly ProtoBuffer risk = new(512);
     private readonly List<string> ids = new(take);
     private readonly List<(int Id, int IdLength, int Title, int TitleLength, int Url, int UrlLength)> listings = [];
-    private byte[] listingBytes = new byte[4096];
+    // Grown when first needed: GetShipment builds an encoder per call, most records have no escaped reasons.
+    private byte[] listingBytes = [];
     private int listingLength;
     private byte[] currentId = new byte[64];
-    private byte[] unescaped = new byte[1024];
+    private byte[] unescaped = [];
     private int currentIdLength = -1;
     private int shipmentStart = -1;
     private bool hasRisk;
+    private bool handedOff;
 
     public int Count => ids.Count;
 
@@ -217,10 +219,45 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout, int take) : IDis
     {
         FinishShipment();
         batch.String(ResumeTokenField, Encoding.UTF8.GetBytes(resumeToken));
+        handedOff = true;
         return new EncodedShipmentBatch(batch, ids);
     }
 
-    public void Dispose() => risk.Dispose();
+    /// <summary>
+    /// GetShipment: closes the one record written and returns it as a Shipment message of its own — the
+    /// record's bytes inside the batch, without the batch's field header; null when no row was added.
+    /// </summary>
+    public EncodedShipment? FinishRecord()
+    {
+        if (ids.Count == 0)
+        {
+            return null;
+        }
+
+        if (ids.Count > 1)
+        {
+            throw new InvalidOperationException("The rows held more than one shipment.");
+        }
+
+        FinishShipment();
+        // The batch is field 1 (one tag byte), the record's length as a varint, then the record.
+        var written = batch.Written;
+        var at = 1;
+        while ((written[at++] & 0x80) != 0)
+        {
+        }
+
+        return new EncodedShipment(ids[0], written[at..].ToArray());
+    }
+
+    public void Dispose()
+    {
+        risk.Dispose();
+        if (!handedOff)
+        {
+            batch.Dispose();
+        }
+    }
 
     private void StartShipment<TRow>(TRow row, ReadOnlySpan<byte> id) where TRow : IExportRow
     {
@@ -347,7 +384,7 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout, int take) : IDis
     {
         if (listingLength + value.Length > listingBytes.Length)
         {
-            Array.Resize(ref listingBytes, Math.Max(listingBytes.Length * 2, listingLength + value.Length));
+            Array.Resize(ref listingBytes, Math.Max(Math.Max(listingBytes.Length * 2, 1024), listingLength + value.Length));
         }
 
         var start = listingLength;
@@ -493,6 +530,29 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout, int take) : IDis
                 return Encoding.UTF8.GetBytes(reader.GetString() ?? "");
         }
     }
+}
+
+/// <summary>
+/// GetShipment's answer already in wire format (a Shipment message), with the record's id for the audit record.
+/// </summary>
+internal sealed class EncodedShipment(string id, byte[] bytes)
+{
+    public string Id => id;
+
+    public ReadOnlySpan<byte> Bytes => bytes;
+
+    /// <summary>Writes the pre-encoded bytes as the response message: the wire type stays Shipment.</summary>
+    public static readonly global::Grpc.Core.Marshaller<EncodedShipment> Marshaller = new(
+        static (shipment, context) =>
+        {
+            var source = shipment.Bytes;
+            context.SetPayloadLength(source.Length);
+            var writer = context.GetBufferWriter();
+            source.CopyTo(writer.GetSpan(source.Length));
+            writer.Advance(source.Length);
+            context.Complete();
+        },
+        static _ => throw new NotSupportedException("The server only writes shipments."));
 }
 
 /// <summary>

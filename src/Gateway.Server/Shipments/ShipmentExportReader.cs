@@ -1,11 +1,7 @@
-using System.Buffers;
-using System.Data.Common;
 using System.Text;
-using System.Text.Json;
 using Dapper;
 using Gateway.Contracts.V1;
 using Gateway.Server.Data;
-using Google.Protobuf.WellKnownTypes;
 using System.Globalization;
 using System.Numerics;
 using Microsoft.Data.Sqlite;
@@ -21,14 +17,11 @@ namespace Gateway.Server.Shipments;
 /// the message as stored (the provider's data reader cost two P/Invokes and a SafeHandle round trip per
 /// value plus a UTF-16 string that serialisation turned back into UTF-8: two thirds of the read, see
 /// docs/performance.md); other providers feed the same encoder through their data reader.
-/// GetShipment (one record) keeps building the generated message from the data reader.
+/// GetShipment (one record) goes through the same encoder (<see cref="FindAsync"/>).
 /// Only the columns of the requested subsets are read: a party the caller may not see never leaves the database.
 /// </summary>
 internal sealed class ShipmentExportReader(Database database, ShipmentQueries queries, StatementCache statements)
 {
-    private const int CoreCount = 15;
-    private const int PartyCount = 16;
-
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(ShipmentQueries.Key, ExportLayout, int), (string Sql, string[] Parameters)> findStatements = new();
 
     /// <summary>
@@ -159,9 +152,11 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
 
     /// <summary>
     /// GetShipment: the most recent shipment with that key in the caller's jurisdiction (a carrier may
-    /// reuse a tracking number over the years), with its goods and listings, in one prepared statement.
+    /// reuse a tracking number over the years), with its goods and listings, in one kept statement, encoded
+    /// by the export's encoder straight from the rows (on SQLite from SQLite's own column buffers, as the
+    /// export reads them): the answer is the record an export or a search would give, byte for byte.
     /// </summary>
-    public async Task<Shipment?> FindAsync(
+    public async Task<EncodedShipment?> FindAsync(
         ShipmentQueries.Key key, string value, IReadOnlyList<string> countries, IReadOnlySet<DataSubset> subsets, CancellationToken cancellationToken)
     {
         var column = key switch
@@ -171,9 +166,8 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
             ShipmentQueries.Key.Mrn => "s.mrn",
             _ => throw new ArgumentOutOfRangeException(nameof(key)),
         };
-        var shipments = new Rows(subsets, 1);
-        // The export's statement shape with the core columns always read (the reader below maps them).
-        var layout = new ExportLayout(Core: true, shipments.Parties, shipments.Listings);
+        var layout = ExportLayout.For(subsets);
+        using var encoder = new ShipmentBatchEncoder(layout, 1);
         using var session = await statements.RentAsync(cancellationToken);
         var dialect = session.Dialect;
         // Built once per shape (key, subsets, number of countries), not per call.
@@ -193,167 +187,40 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
             return (layout.Sql(state.Dialect, conditions, "1", walkCountry: false, orderBy: "s.ingest_seq DESC"),
                 ["@value", .. state.Dialect.ListParameters("country", count)]);
         }, (Column: column, Dialect: dialect));
+        if (session.Statement(sql, parameters) is { } statement)
+        {
+            // The values in the order of the parameter names: the key, then one per country (@country0, …).
+            var values = new object?[countries.Count + 1];
+            values[0] = value;
+            for (var i = 0; i < countries.Count; i++)
+            {
+                values[i + 1] = countries[i];
+            }
+
+            session.Query(statement, values, row => encoder.Add(new SqliteExportRow(row)));
+            return encoder.FinishRecord();
+        }
+
         var command = session.Command(sql, parameters);
         command.Parameters["@value"].Value = value;
         dialect.BindList(command, "country", countries);
         return await session.ReadAsync(command, reader =>
         {
+            var row = new DataReaderExportRow(reader, new DataReaderExportRow.Scratch());
             while (reader.Read())
             {
-                shipments.Add(reader);
+                encoder.Add(row);
             }
 
-            var found = shipments.Finish();
-            return found.Count == 0 ? null : found[0];
+            return encoder.FinishRecord();
         }, cancellationToken);
     }
-
-    /// <summary>Joined rows (a shipment's columns repeated on each of its goods lines) → shipments, in order.</summary>
-    private sealed class Rows(IReadOnlySet<DataSubset> subsets, int capacity)
-    {
-        private readonly bool core = subsets.Contains(DataSubset.ShipmentCore);
-        private readonly bool parties = subsets.Contains(DataSubset.ShipmentParties);
-        private readonly List<Shipment> batch = new(capacity);
-        private Shipment? current;
-        private string? currentId;
-        private List<ListingRef>? refs;
-
-        public bool Listings { get; } = subsets.Contains(DataSubset.Listings);
-
-        /// <summary>Only the columns of the requested subsets: a party the caller may not see never leaves the database.</summary>
-        public bool Parties => parties;
-
-        private int GoodsAt => CoreCount + (parties ? PartyCount : 0);
-
-        public void Add(DbDataReader reader)
-        {
-            var goodsAt = GoodsAt;
-            var id = reader.GetString(0);
-            if (!string.Equals(id, currentId, StringComparison.Ordinal))
-            {
-                ShipmentExportReader.Finish(current, refs);
-                currentId = id;
-                current = Shipment(reader, id, core, parties);
-                batch.Add(current);
-            }
-
-            if (core && !reader.IsDBNull(goodsAt))
-            {
-                current!.Goods.Add(new GoodsItem
-                {
-                    Description = reader.GetString(goodsAt + 1),
-                    HsCode = reader.GetString(goodsAt + 2),
-                    Quantity = reader.GetInt32(goodsAt + 3),
-                    GrossMassGrams = reader.GetInt64(goodsAt + 4),
-                    IntrinsicValue = new Money { AmountMinor = reader.GetInt64(goodsAt + 5), Currency = reader.GetString(goodsAt + 6) },
-                    CountryOfOrigin = reader.GetString(goodsAt + 7),
-                    Brand = reader.GetString(goodsAt + 8),
-                    ListingId = reader.GetString(goodsAt + 9),
-                });
-            }
-
-            if (Listings && !reader.IsDBNull(goodsAt + 10))
-            {
-                // Distinct listings per shipment, like the search path's SELECT DISTINCT.
-                var listingId = reader.GetString(goodsAt + 10);
-                refs ??= [];
-                if (!refs.Exists(r => string.Equals(r.ListingId, listingId, StringComparison.Ordinal)))
-                {
-                    refs.Add(new ListingRef { ListingId = listingId, Title = reader.GetString(goodsAt + 11), Url = reader.GetString(goodsAt + 12) });
-                }
-            }
-        }
-
-        public List<Shipment> Finish()
-        {
-            ShipmentExportReader.Finish(current, refs);
-            return batch;
-        }
-    }
-
-    private static void Finish(Shipment? shipment, List<ListingRef>? refs)
-    {
-        if (shipment is null || refs is null || refs.Count == 0)
-        {
-            return;
-        }
-
-        refs.Sort((a, b) => string.CompareOrdinal(a.ListingId, b.ListingId));
-        shipment.Listings.AddRange(refs);
-        refs.Clear();
-    }
-
-    private static Shipment Shipment(DbDataReader reader, string id, bool core, bool parties)
-    {
-        // Without the core subset the id is still needed to tell records apart (as in ShipmentMapping).
-        var shipment = new Shipment { ShipmentId = id };
-        if (core)
-        {
-            shipment.TrackingNumber = reader.GetString(1);
-            shipment.Mrn = reader.GetString(2);
-            shipment.PlatformOrderId = reader.GetString(3);
-            shipment.SellerId = reader.GetString(4);
-            shipment.OriginCountry = reader.GetString(5);
-            shipment.DestinationCountry = reader.GetString(6);
-            shipment.CountriesOfRouting.AddRange(ShipmentMapping.SplitCountries(reader.GetString(7)));
-            shipment.Carrier = reader.GetString(8);
-            shipment.TransportMode = reader.GetString(9);
-            shipment.DeclaredAt = Time(reader, 10);
-            shipment.ShippedAt = Time(reader, 11);
-            if (!reader.IsDBNull(12))
-            {
-                shipment.Risk = new RiskAssessment
-                {
-                    Score = reader.GetInt32(12),
-                    ScoredAt = reader.IsDBNull(14) ? null : Time(reader, 14),
-                };
-                if (!reader.IsDBNull(13))
-                {
-                    AddReasons(shipment.Risk, reader.GetString(13));
-                }
-            }
-        }
-
-        if (parties)
-        {
-            shipment.Consignor = Party(reader, CoreCount);
-            shipment.Consignee = Party(reader, CoreCount + 8);
-        }
-
-        return shipment;
-    }
-
-    private static Party Party(DbDataReader reader, int at)
-    {
-        var party = new Party
-        {
-            Name = reader.GetString(at),
-            Postcode = reader.GetString(at + 2),
-            City = reader.GetString(at + 3),
-            Country = reader.GetString(at + 4),
-            Email = reader.GetString(at + 5),
-            Phone = reader.GetString(at + 6),
-            Eori = reader.GetString(at + 7),
-        };
-        party.AddressLines.AddRange(reader.GetString(at + 1).Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        return party;
-    }
-
-    /// <summary>A stored timestamp, as UTC (stored without a zone; providers hand it back unspecified).</summary>
-    private static Timestamp Time(DbDataReader reader, int ordinal) =>
-        Timestamp.FromDateTime(DateTime.SpecifyKind(
-            reader is SqliteDataReader && TryParseSqliteText(reader.GetString(ordinal), out var parsed)
-                ? parsed
-                : reader.GetDateTime(ordinal),
-            DateTimeKind.Utc));
 
     /// <summary>
     /// SQLite keeps timestamps as text, "yyyy-MM-dd HH:mm:ss[.fffffff]" as the provider writes them; the
     /// provider's culture-aware DateTime.Parse was a tenth of the read time. Anything else falls back to it.
     /// </summary>
-    internal static bool TryParseSqliteText(string text, out DateTime value) => TryParseSqliteText(text.AsSpan(), out value);
-
-    /// <summary>The same over UTF-16 or UTF-8 (the export reads SQLite's bytes without making a string).</summary>
+    /// <remarks>Over UTF-8 as the export reads SQLite's bytes (no string is made), or UTF-16.</remarks>
     internal static bool TryParseSqliteText<T>(ReadOnlySpan<T> text, out DateTime value) where T : unmanaged, IBinaryInteger<T>
     {
         value = default;
@@ -401,62 +268,5 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
         }
 
         return n;
-    }
-
-    /// <summary>The risk reasons JSON ([{code, detail, weight}]) read forward-only, without building a document.</summary>
-    private static void AddReasons(RiskAssessment risk, string json)
-    {
-        if (json.Length == 0)
-        {
-            return;
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
-        try
-        {
-            var length = Encoding.UTF8.GetBytes(json, buffer);
-            var reader = new Utf8JsonReader(buffer.AsSpan(0, length));
-            RiskReason? reason = null;
-            while (reader.Read())
-            {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.StartObject:
-                        reason = new RiskReason();
-                        break;
-                    case JsonTokenType.EndObject when reason is not null:
-                        risk.Reasons.Add(reason);
-                        reason = null;
-                        break;
-                    case JsonTokenType.PropertyName when reason is not null:
-                        if (reader.ValueTextEquals("code"u8))
-                        {
-                            reader.Read();
-                            reason.Code = reader.GetString() ?? "";
-                        }
-                        else if (reader.ValueTextEquals("detail"u8))
-                        {
-                            reader.Read();
-                            reason.Detail = reader.GetString() ?? "";
-                        }
-                        else if (reader.ValueTextEquals("weight"u8))
-                        {
-                            reader.Read();
-                            reason.Weight = reader.GetInt32();
-                        }
-                        else
-                        {
-                            reader.Read();
-                            reader.TrySkip();
-                        }
-
-                        break;
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 }

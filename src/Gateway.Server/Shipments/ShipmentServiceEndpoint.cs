@@ -13,7 +13,7 @@ internal sealed partial class ShipmentServiceEndpoint(ShipmentQueries queries, S
 {
     public const int MaxKeyLength = 64;
 
-    public override async Task<Shipment> GetShipment(GetShipmentRequest request, ServerCallContext context)
+    public override async Task<EncodedShipment> GetShipment(GetShipmentRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
         var (key, value) = request.KeyCase switch
@@ -34,7 +34,7 @@ internal sealed partial class ShipmentServiceEndpoint(ShipmentQueries queries, S
         var shipment = await export.FindAsync(key, value.Trim(), caller.Agency.Jurisdictions, subsets, context.CancellationToken)
             ?? throw RpcErrors.NotFound("Shipment");
 
-        context.AuditReturned(shipment.ShipmentId);
+        context.AuditReturned(shipment.Id);
         return shipment;
     }
 
