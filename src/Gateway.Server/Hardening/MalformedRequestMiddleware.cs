@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Pipelines;
 using System.IO.Compression;
 using Gateway.Contracts.V1;
 using Google.Protobuf;
@@ -48,53 +49,57 @@ internal sealed class MalformedRequestMiddleware(RequestDelegate next, IOptions<
         }
     }
 
-    /// <summary>Reads the request body; answers INVALID_ARGUMENT and returns true if its message cannot be decoded.</summary>
+    /// <summary>
+    /// Reads the request body without consuming it; answers INVALID_ARGUMENT and returns true if its message
+    /// cannot be decoded. Otherwise gRPC reads the same bytes from the same pipe: the body is not copied.
+    /// </summary>
     private async ValueTask<bool> RefusedAsync(HttpContext http, MessageDescriptor input)
     {
         var limit = (grpc.Value.MaxReceiveMessageSize ?? 4 * 1024 * 1024) + 5L;
-        var body = new MemoryStream();
         var reader = http.Request.BodyReader;
+        ReadResult read;
         while (true)
         {
-            var read = await reader.ReadAsync(http.RequestAborted);
-            foreach (var segment in read.Buffer)
-            {
-                body.Write(segment.Span);
-            }
-
-            reader.AdvanceTo(read.Buffer.End);
-            if (read.IsCompleted || body.Length > limit)
+            read = await reader.ReadAsync(http.RequestAborted);
+            if (read.IsCompleted || read.Buffer.Length > limit)
             {
                 break;
             }
+
+            // Nothing consumed, everything examined: the next read returns once more of the body has arrived.
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+
+        var body = read.Buffer;
+        var reason = body.Length <= limit ? Malformed(body, input, http.Request.Headers["grpc-encoding"].ToString()) : null;
+        // Still nothing consumed: gRPC reads the whole body itself (size and framing errors are left to it: it
+        // answers those with defined statuses).
+        reader.AdvanceTo(body.Start, body.End);
+        if (reason is null)
+        {
+            return false;
         }
 
         await reader.CompleteAsync();
-        var bytes = body.ToArray();
-        if (body.Length <= limit && Malformed(bytes, input, http.Request.Headers["grpc-encoding"].ToString()) is { } reason)
-        {
-            http.Response.StatusCode = 200;
-            http.Response.ContentType = "application/grpc";
-            http.Response.Headers["grpc-status"] = "3";
-            http.Response.Headers["grpc-message"] = Uri.EscapeDataString("The request message could not be decoded: " + reason);
-            return true;
-        }
-
-        // Hand the same bytes to gRPC (size and framing errors are left to it: it answers those with defined statuses).
-        http.Request.Body = new MemoryStream(bytes, writable: false);
-        return false;
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/grpc";
+        http.Response.Headers["grpc-status"] = "3";
+        http.Response.Headers["grpc-message"] = Uri.EscapeDataString("The request message could not be decoded: " + reason);
+        return true;
     }
 
     /// <returns>Why the single framed message cannot be decoded, or null if it decodes (or is for gRPC itself to judge).</returns>
-    private static string? Malformed(byte[] body, MessageDescriptor input, string encoding)
+    private static string? Malformed(ReadOnlySequence<byte> body, MessageDescriptor input, string encoding)
     {
         if (body.Length < 5)
         {
             return null; // incomplete frame: gRPC answers INTERNAL "Incomplete message"
         }
 
-        var flag = body[0];
-        var length = BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(1, 4));
+        Span<byte> header = stackalloc byte[5];
+        body.Slice(0, 5).CopyTo(header);
+        var flag = header[0];
+        var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
         if (flag > 1)
         {
             return $"invalid compression flag {flag}";
@@ -105,7 +110,7 @@ internal sealed class MalformedRequestMiddleware(RequestDelegate next, IOptions<
             return null; // truncated or trailing data: gRPC answers with a defined status
         }
 
-        var payload = body.AsMemory(5);
+        var payload = body.Slice(5);
         try
         {
             if (flag == 1)
@@ -118,10 +123,10 @@ internal sealed class MalformedRequestMiddleware(RequestDelegate next, IOptions<
                 using var gzip = new GZipStream(new MemoryStream(payload.ToArray()), CompressionMode.Decompress);
                 var inflated = new MemoryStream();
                 gzip.CopyTo(inflated);
-                payload = inflated.ToArray();
+                payload = new ReadOnlySequence<byte>(inflated.ToArray());
             }
 
-            input.Parser.ParseFrom(new ReadOnlySequence<byte>(payload));
+            input.Parser.ParseFrom(payload);
             return null;
         }
         catch (InvalidProtocolBufferException e)
