@@ -13,43 +13,80 @@ internal sealed class AgencyStore(Database database, StatementCache statements, 
         FROM agencies
         """;
 
-    // The last agency built from each row: the caller interceptor reads the row on every call (so a
-    // suspension applies to the very next call), but rebuilds the agency only when the row changed.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (AgencyRow Row, Agency Agency)> built = new(StringComparer.Ordinal);
+    private const string FindSql = SelectColumns + " WHERE id = @id";
+
+    // The last agency built from each row, with the row's text as stored: the caller interceptor reads the
+    // row on every call (so a suspension applies to the very next call), but builds the agency only when
+    // the row changed. On SQLite the row is compared in SQLite's own column buffers, so an unchanged row
+    // costs no string at all.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Built> built = new(StringComparer.Ordinal);
 
     public async Task<Agency?> FindAsync(string id, CancellationToken cancellationToken = default)
     {
         using var session = await statements.RentAsync(cancellationToken);
-        var command = session.Command(SelectColumns + " WHERE id = @id", "@id");
-        command.Parameters["@id"].Value = id;
-        var row = await session.ReadAsync(command, reader => reader.Read()
-            ? new AgencyRow
-            {
-                Id = reader.GetString(0),
-                Kind = reader.GetString(1),
-                Name = reader.GetString(2),
-                Status = reader.GetString(3),
-                Jurisdictions = reader.GetString(4),
-                Scopes = reader.GetString(5),
-                Subsets = reader.GetString(6),
-                CertificateSubject = reader.GetString(7),
-                ReceiverEndpoint = reader.IsDBNull(8) ? null : reader.GetString(8),
-                LeadThreshold = reader.GetInt32(9),
-            }
-            : null, cancellationToken);
-        if (row is null)
+        if (session.Statement(FindSql, ["@id"]) is { } statement)
         {
-            return null;
+            Agency? found = null;
+            session.Query(statement, [id], row => found = FromRow(id, new Shipments.SqliteExportRow(row)));
+            return found;
         }
 
-        if (built.TryGetValue(id, out var last) && last.Row == row)
+        var command = session.Command(FindSql, "@id");
+        command.Parameters["@id"].Value = id;
+        return await session.ReadAsync(command, reader => reader.Read()
+            ? FromRow(id, new Shipments.DataReaderExportRow(reader, new Shipments.DataReaderExportRow.Scratch()))
+            : null, cancellationToken);
+    }
+
+    /// <summary>The agency of this row: the one built last if no column changed, else built again (and kept).</summary>
+    private Agency FromRow<TRow>(string id, TRow row) where TRow : Shipments.IExportRow
+    {
+        if (built.TryGetValue(id, out var last) && last.Matches(row))
         {
             return last.Agency;
         }
 
-        var agency = row.ToAgency();
-        built[id] = (row, agency);
+        var text = new byte[]?[Built.TextColumns];
+        for (var i = 0; i < text.Length; i++)
+        {
+            text[i] = row.IsNull(i) ? null : row.Text(i).ToArray();
+        }
+
+        string Text(int i) => text[i] is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : "";
+        var agency = new AgencyRow
+        {
+            Id = Text(0),
+            Kind = Text(1),
+            Name = Text(2),
+            Status = Text(3),
+            Jurisdictions = Text(4),
+            Scopes = Text(5),
+            Subsets = Text(6),
+            CertificateSubject = Text(7),
+            ReceiverEndpoint = text[8] is null ? null : Text(8),
+            LeadThreshold = row.Int32(Built.TextColumns),
+        }.ToAgency();
+        built[id] = new Built(text, agency.LeadThreshold, agency);
         return agency;
+    }
+
+    /// <summary>A row's nine text columns as stored (null for SQL NULL), its lead threshold, and the agency built from them.</summary>
+    private sealed record Built(byte[]?[] Text, int LeadThreshold, Agency Agency)
+    {
+        public const int TextColumns = 9;
+
+        public bool Matches<TRow>(TRow row) where TRow : Shipments.IExportRow
+        {
+            for (var i = 0; i < TextColumns; i++)
+            {
+                if (Text[i] is { } bytes ? row.IsNull(i) || !row.Text(i).SequenceEqual(bytes) : !row.IsNull(i))
+                {
+                    return false;
+                }
+            }
+
+            return row.Int32(TextColumns) == LeadThreshold;
+        }
     }
 
     public async Task<IReadOnlyList<Agency>> ListAsync(CancellationToken cancellationToken = default)
