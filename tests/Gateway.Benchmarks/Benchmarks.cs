@@ -13,5 +13,6 @@ internal static class Benchmarks
         ["ingest"] = IngestBenchmark.RunAsync,
         ["export"] = ExportBenchmark.RunAsync,
         ["coldstart"] = ColdStartBenchmark.RunAsync,
+        ["targets"] = TargetsBenchmark.RunAsync,
     };
 }
