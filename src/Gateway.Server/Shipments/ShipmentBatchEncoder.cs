@@ -543,15 +543,7 @@ internal sealed class EncodedShipment(string id, byte[] bytes)
 
     /// <summary>Writes the pre-encoded bytes as the response message: the wire type stays Shipment.</summary>
     public static readonly global::Grpc.Core.Marshaller<EncodedShipment> Marshaller = new(
-        static (shipment, context) =>
-        {
-            var source = shipment.Bytes;
-            context.SetPayloadLength(source.Length);
-            var writer = context.GetBufferWriter();
-            source.CopyTo(writer.GetSpan(source.Length));
-            writer.Advance(source.Length);
-            context.Complete();
-        },
+        static (shipment, context) => EncodedShipmentBatch.Write(shipment.Bytes, context),
         static _ => throw new NotSupportedException("The server only writes shipments."));
 }
 
@@ -574,21 +566,23 @@ internal sealed class EncodedShipmentBatch(ProtoBuffer bytes, IReadOnlyList<stri
     /// clients decode it with the generated type. Nothing reads this type from the wire on the server.
     /// </summary>
     public static readonly global::Grpc.Core.Marshaller<EncodedShipmentBatch> Marshaller = new(
-        static (batch, context) =>
-        {
-            var source = batch.Bytes;
-            context.SetPayloadLength(source.Length);
-            var writer = context.GetBufferWriter();
-            while (!source.IsEmpty)
-            {
-                var target = writer.GetSpan(Math.Min(source.Length, 64 * 1024));
-                var n = Math.Min(target.Length, source.Length);
-                source[..n].CopyTo(target);
-                writer.Advance(n);
-                source = source[n..];
-            }
-
-            context.Complete();
-        },
+        static (batch, context) => Write(batch.Bytes, context),
         static _ => throw new NotSupportedException("The server only writes export batches."));
+
+    /// <summary>Copies a message already in wire format into the response, in chunks the buffer writer can give.</summary>
+    internal static void Write(ReadOnlySpan<byte> source, global::Grpc.Core.SerializationContext context)
+    {
+        context.SetPayloadLength(source.Length);
+        var writer = context.GetBufferWriter();
+        while (!source.IsEmpty)
+        {
+            var target = writer.GetSpan(Math.Min(source.Length, 64 * 1024));
+            var n = Math.Min(target.Length, source.Length);
+            source[..n].CopyTo(target);
+            writer.Advance(n);
+            source = source[n..];
+        }
+
+        context.Complete();
+    }
 }
