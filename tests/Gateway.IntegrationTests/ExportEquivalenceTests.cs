@@ -96,7 +96,7 @@ public sealed class ExportEquivalenceTests(GatewayServer gateway) : IClassFixtur
             s => s.Goods.Count > 1, s => s.Risk is null, s => s.Risk is { Reasons.Count: > 0 }, s => s.Risk is { Reasons.Count: 0, ScoredAt: null },
             s => s.Risk?.Reasons.Any(r => r.Detail.Contains('€', StringComparison.Ordinal)) == true, s => s.DeclaredAt?.Nanos is > 0,
             s => s.Listings.Count > 1, s => s.Consignor is { Name: "", AddressLines.Count: 0 }, s => s.Consignee?.AddressLines.Count == 2,
-            s => s.CountriesOfRouting.Count > 0,
+            s => s.CountriesOfRouting.Count > 0, s => s.Risk?.Reasons.Count == 8,
         ];
         foreach (var (agency, subsets) in FrCombinations.Select(c => ("fr-customs", c)).Append(("de-customs", [DataSubset.ShipmentCore])))
         {
@@ -212,6 +212,13 @@ public sealed class ExportEquivalenceTests(GatewayServer gateway) : IClassFixtur
             json = """[{"code":"BRAND_PRICE_ANOMALY","detail":"caf\u00e9 \"quoted\" \\ 20 € ünïcode","weight":-5,"extra":{"a":[1,{"b":2}]}},{"weight":40,"code":null,"detail":""},{"code":"X"}]""",
         });
         await connection.ExecuteAsync($"UPDATE shipments SET risk_score = 5, risk_reasons = '[]' WHERE {dialect.In("shipment_id", "@ids")}", new { ids = Every(11, 4) });
+        // Reasons longer than the encoder's stack buffer (1 KB), escaped: unescaped into a heap buffer instead.
+        var longDetail = string.Concat(Enumerable.Repeat(@"\u00e9t\u00e9 \\ \""q\"" ", 20));
+        await connection.ExecuteAsync($"UPDATE shipments SET risk_score = 90, risk_reasons = @json WHERE {dialect.In("shipment_id", "@ids")}", new
+        {
+            ids = Every(11, 9),
+            json = "[" + string.Join(",", Enumerable.Range(0, 8).Select(i => $$"""{"code":"LONG_{{i}}","detail":"{{longDetail}}","weight":{{i}}}""")) + "]",
+        });
         await connection.ExecuteAsync($"UPDATE shipments SET risk_score = 6, risk_reasons = '' WHERE {dialect.In("shipment_id", "@ids")}", new { ids = Every(11, 5) });
         // Retention-blanked parties (RetentionJob's update), and parties with odd text.
         await connection.ExecuteAsync($"""
@@ -259,6 +266,7 @@ public sealed class ExportEquivalenceTests(GatewayServer gateway) : IClassFixtur
             Assert.Contains(exported, s => s.Risk is { Reasons.Count: 0, ScoredAt: null });
             Assert.Contains(exported, s => s.Risk?.Reasons.Any(r => r.Detail.Contains('€', StringComparison.Ordinal)) == true);
             Assert.Contains(exported, s => s.DeclaredAt.Nanos != 0);
+            Assert.Contains(exported, s => s.Risk is { Reasons.Count: 8 } && s.Risk.Reasons[0].Detail.Length > 150);
         }
 
         if (filter is null && subsets.Contains(DataSubset.Listings))

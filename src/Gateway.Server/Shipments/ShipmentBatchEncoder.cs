@@ -169,6 +169,7 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout, int take) : IDis
     private int listingLength;
     private byte[] currentId = new byte[64];
     private byte[] unescaped = [];
+    private const int StackUnescaped = 1024;
     private int currentIdLength = -1;
     private int shipmentStart = -1;
     private bool hasRisk;
@@ -247,7 +248,8 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout, int take) : IDis
         {
         }
 
-        return new EncodedShipment(ids[0], written[at..].ToArray());
+        handedOff = true;
+        return new EncodedShipment(ids[0], batch, at);
     }
 
     public void Dispose()
@@ -454,16 +456,19 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout, int take) : IDis
             return;
         }
 
-        // Unescaped strings are never longer than the JSON they come from: one buffer that size holds them all.
-        if (unescaped.Length < json.Length)
+        // Unescaped strings are never longer than the JSON they come from: one buffer that size holds them all,
+        // on the stack for the usual few hundred bytes (GetShipment builds an encoder for every call).
+        if (json.Length > StackUnescaped && unescaped.Length < json.Length)
         {
             unescaped = new byte[json.Length * 2];
         }
 
-        var free = unescaped.AsSpan();
-        var reader = new Utf8JsonReader(json);
+        Span<byte> buffer = json.Length <= StackUnescaped ? stackalloc byte[StackUnescaped] : unescaped;
+        var free = buffer;
+        // Scoped like the buffer: the strings it unescapes live no longer than this method.
+        scoped var reader = new Utf8JsonReader(json);
         var inReason = false;
-        ReadOnlySpan<byte> code = default, detail = default;
+        scoped ReadOnlySpan<byte> code = default, detail = default;
         var weight = 0;
         while (reader.Read())
         {
@@ -473,7 +478,7 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout, int take) : IDis
                     inReason = true;
                     code = detail = default;
                     weight = 0;
-                    free = unescaped.AsSpan();
+                    free = buffer;
                     break;
                 case JsonTokenType.EndObject when inReason:
                     var start = risk.Begin(2);
@@ -533,17 +538,26 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout, int take) : IDis
 }
 
 /// <summary>
-/// GetShipment's answer already in wire format (a Shipment message), with the record's id for the audit record.
+/// GetShipment's answer already in wire format (a Shipment message: the encoder's pooled buffer from
+/// <paramref name="start"/>), with the record's id for the audit record. The marshaller returns the buffer
+/// to the pool once it has written it; an answer never written (the call failed after the handler) leaves
+/// its buffer to the garbage collector, which the pool allows.
 /// </summary>
-internal sealed class EncodedShipment(string id, byte[] bytes)
+internal sealed class EncodedShipment(string id, ProtoBuffer buffer, int start)
 {
     public string Id => id;
 
-    public ReadOnlySpan<byte> Bytes => bytes;
+    public ReadOnlySpan<byte> Bytes => buffer.Written[start..];
 
-    /// <summary>Writes the pre-encoded bytes as the response message: the wire type stays Shipment.</summary>
+    private void Release() => buffer.Dispose();
+
+    /// <summary>Writes the pre-encoded bytes as the response message (the wire type stays Shipment), then releases them.</summary>
     public static readonly global::Grpc.Core.Marshaller<EncodedShipment> Marshaller = new(
-        static (shipment, context) => EncodedShipmentBatch.Write(shipment.Bytes, context),
+        static (shipment, context) =>
+        {
+            EncodedShipmentBatch.Write(shipment.Bytes, context);
+            shipment.Release();
+        },
         static _ => throw new NotSupportedException("The server only writes shipments."));
 }
 
