@@ -143,6 +143,12 @@ public sealed class SearchShipmentsTests(GatewayServer gateway) : IClassFixture<
             DeclaredFrom = Timestamp.FromDateTime(ShipmentData.Day), DeclaredTo = Timestamp.FromDateTime(ShipmentData.Day),
         })));
         Assert.Equal(["page_token"], await Violations(Search(new ShipmentFilter(), token: "not-a-token")));
+        // The input guard (Hardening/InputGuardInterceptor.cs) names the path of what it refuses.
+        Assert.Equal(["filter.declared_from"], await Violations(Search(new ShipmentFilter { DeclaredFrom = new Timestamp { Seconds = long.MaxValue } })));
+        Assert.Equal(["filter.consignee_name_contains"], await Violations(Search(new ShipmentFilter { ConsigneeNameContains = "a\0b" })));
+        var nulInEnvelope = Search(new ShipmentFilter());
+        nulInEnvelope.Context.CaseReference = "FR-2026\0";
+        Assert.Equal(["context.case_reference"], await Violations(nulInEnvelope));
 
         var export = new ExportShipmentsRequest { Context = Calls.Context(), BatchSize = 5000 };
         var e = await Assert.ThrowsAsync<RpcException>(async () =>

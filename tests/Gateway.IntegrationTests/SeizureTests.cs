@@ -290,6 +290,13 @@ public sealed class SeizureTests(SeizureGateway gateway) : IClassFixture<Seizure
             ["request_id", "seizure.detained_at", "seizure.procedure", "seizure.items[0].estimated_value.currency", "seizure.items[1].quantity"],
             e.BadRequest()!.FieldViolations.Select(v => v.Field));
 
+        // Text with NUL in a repeated message: the input guard names the item by its index.
+        var nul = SeizureCalls.Report(trackingNumber: ToFrance, detainedAt: Now.AddHours(-1));
+        nul.Seizure.Items[1].Brand = "Nike\0";
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.ReportSeizureAsync(nul).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Equal(["seizure.items[1].brand"], refused.BadRequest()!.FieldViolations.Select(v => v.Field));
+
         var empty = SeizureCalls.Report(trackingNumber: ToFrance, detainedAt: Now.AddHours(-1));
         empty.Seizure.Items.Clear();
         empty.Seizure.ClearShipmentRef();

@@ -78,15 +78,19 @@ internal sealed class InputGuardInterceptor : Interceptor
 
     private static void Check<T>(T message)
     {
-        if (message is IMessage m && FirstInvalid(m, "", 0) is { } field)
+        if (message is IMessage m && FirstInvalid(m, 0) is { } field)
         {
             throw RpcErrors.InvalidArgument("The request holds an invalid value.",
                 (field, "NUL characters are not allowed in text; timestamps and durations must be in range and normalised."));
         }
     }
 
-    /// <returns>The path of the first out-of-range Timestamp/Duration, or null.</returns>
-    private static string? FirstInvalid(IMessage message, string path, int depth)
+    /// <returns>
+    /// The path of the first out-of-range Timestamp/Duration or text holding NUL, relative to
+    /// <paramref name="message"/> ("" for the message itself), or null. The path is built on the way back
+    /// from a bad value only: a valid request (every call) costs no string.
+    /// </returns>
+    private static string? FirstInvalid(IMessage message, int depth)
     {
         if (depth > MaxDepth)
         {
@@ -96,27 +100,28 @@ internal sealed class InputGuardInterceptor : Interceptor
         switch (message)
         {
             case Timestamp t:
-                return t.Seconds is < -62_135_596_800 or > 253_402_300_799 || t.Nanos is < 0 or >= 1_000_000_000 ? path : null;
+                return t.Seconds is < -62_135_596_800 or > 253_402_300_799 || t.Nanos is < 0 or >= 1_000_000_000 ? "" : null;
             case Duration d:
                 return d.Seconds is < -315_576_000_000 or > 315_576_000_000 || d.Nanos is <= -1_000_000_000 or >= 1_000_000_000
-                    || (d.Seconds < 0 && d.Nanos > 0) || (d.Seconds > 0 && d.Nanos < 0) ? path : null;
+                    || (d.Seconds < 0 && d.Nanos > 0) || (d.Seconds > 0 && d.Nanos < 0) ? "" : null;
         }
 
-        foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
+        var fields = message.Descriptor.Fields.InFieldNumberOrder();
+        for (var f = 0; f < fields.Count; f++)
         {
+            var field = fields[f];
             if (field.IsMap || field.FieldType is not (FieldType.Message or FieldType.String))
             {
                 continue;
             }
 
-            var name = path.Length == 0 ? field.Name : path + "." + field.Name;
             var value = field.Accessor.GetValue(message);
             if (field.FieldType == FieldType.String)
             {
                 // U+0000 is valid protobuf text but no database stores it (PostgreSQL refuses it outright).
                 if (field.IsRepeated ? ((IEnumerable<string>)value).Any(HasNul) : HasNul((string)value))
                 {
-                    return name;
+                    return field.Name;
                 }
 
                 continue;
@@ -127,20 +132,24 @@ internal sealed class InputGuardInterceptor : Interceptor
                 var i = 0;
                 foreach (var item in (System.Collections.IEnumerable)value)
                 {
-                    if (FirstInvalid((IMessage)item, $"{name}[{i++}]", depth + 1) is { } bad)
+                    if (FirstInvalid((IMessage)item, depth + 1) is { } bad)
                     {
-                        return bad;
+                        return Path($"{field.Name}[{i}]", bad);
                     }
+
+                    i++;
                 }
             }
-            else if (value is IMessage nested && FirstInvalid(nested, name, depth + 1) is { } bad)
+            else if (value is IMessage nested && FirstInvalid(nested, depth + 1) is { } bad)
             {
-                return bad;
+                return Path(field.Name, bad);
             }
         }
 
         return null;
     }
+
+    private static string Path(string field, string below) => below.Length == 0 ? field : field + "." + below;
 
     private static bool HasNul(string value) => value.Contains('\0', StringComparison.Ordinal);
 
