@@ -12,15 +12,33 @@ internal static class DataSubsets
     /// <returns>The subsets to project: the request's, or the RPC's core subset when it names none.</returns>
     public static IReadOnlySet<DataSubset> Resolve(Caller caller, IEnumerable<DataSubset> requested, DataSubset core)
     {
-        var wanted = requested.Where(s => s != DataSubset.Unspecified).ToHashSet();
+        // Loops, not LINQ: this runs on every data call.
+        var wanted = new HashSet<DataSubset>();
+        foreach (var subset in requested)
+        {
+            if (subset != DataSubset.Unspecified)
+            {
+                wanted.Add(subset);
+            }
+        }
+
         if (wanted.Count == 0)
         {
             wanted.Add(core);
         }
 
-        var denied = wanted.Where(s => !caller.Agency.Subsets.Contains(s)).Select(SubsetNames.ToName).Order(StringComparer.Ordinal).ToList();
-        if (denied.Count > 0)
+        List<string>? denied = null;
+        foreach (var subset in wanted)
         {
+            if (!caller.Agency.Subsets.Contains(subset))
+            {
+                (denied ??= []).Add(SubsetNames.ToName(subset));
+            }
+        }
+
+        if (denied is not null)
+        {
+            denied.Sort(StringComparer.Ordinal);
             throw RpcErrors.PermissionDenied(
                 $"Data subset(s) not granted to agency '{caller.Agency.Id}': {string.Join(", ", denied)}.",
                 "DATA_SUBSET_DENIED",
