@@ -97,13 +97,30 @@ internal static class AuthSetup
             foreach (var policy in RpcScopes.Policies)
             {
                 var anyOf = policy.Split('|');
+                // No AddAuthenticationSchemes: the policy judges the user UseGatewayAuthentication set from the
+                // default scheme (the cached token). Naming the scheme made the policy evaluator authenticate
+                // again and merge the result into a new principal and ticket on every call; challenges and
+                // refusals still go to the default scheme, so callers see the same statuses.
                 authorization.AddPolicy(policy, p => p
-                    .AddAuthenticationSchemes(CachedTokenAuthenticationHandler.SchemeName)
                     .RequireAuthenticatedUser()
-                    .RequireAssertion(ctx => anyOf.Any(scope => ctx.User.HasScope(scope))));
+                    .RequireAssertion(ctx => HasAnyScope(ctx.User, anyOf)));
             }
         });
         return services;
+    }
+
+    private static bool HasAnyScope(System.Security.Claims.ClaimsPrincipal user, string[] anyOf)
+    {
+        // A loop, not LINQ with a closure: this runs on every call.
+        foreach (var scope in anyOf)
+        {
+            if (user.HasScope(scope))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
