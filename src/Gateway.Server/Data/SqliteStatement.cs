@@ -9,7 +9,8 @@ namespace Gateway.Server.Data;
 /// <summary>
 /// One statement prepared on a Microsoft.Data.Sqlite connection's own handle and run through SQLite's API,
 /// with its parameters bound by index. <see cref="PreparedCommand"/> uses it on SQLite for the bulk writers'
-/// single-row statements, and <see cref="StatementCache"/> for GetShipment's read: through the provider, every execution looked each parameter up by name in the
+/// single-row statements, and <see cref="StatementCache"/> for the per-call reads (GetShipment, the caller's
+/// agency). Through the provider, every execution looked each parameter up by name in the
 /// statement (a linear scan: an upsert of 31 columns compares some 500 names), re-encoded every string
 /// from UTF-16 through a managed detour, and built a data reader even for an INSERT
 /// (docs/performance.md, "Ingest", decision 89).

@@ -8,7 +8,9 @@ namespace Gateway.Server.Data;
 /// GetShipment). Microsoft.Data.Sqlite prepares a statement again for every command on every opened
 /// connection, and preparing cost as much as running these small indexed reads; a statement stays
 /// prepared only on a connection that stays open. So on SQLite this keeps a few connections open,
-/// each with its commands by SQL text; a call rents one, runs its statement, returns it.
+/// each with its commands by SQL text; a call rents one, runs its statement, returns it. The two reads of
+/// every call (the agency, GetShipment) use the session's raw statements (<see cref="Session.Statement"/>):
+/// bound by index and read from SQLite's own column buffers, without the provider's data reader.
 /// On PostgreSQL the driver does the same by itself (auto-prepare, see <see cref="Database"/>), and
 /// SQL Server caches plans server-side: there a session is a plain pooled connection.
 /// </summary>
