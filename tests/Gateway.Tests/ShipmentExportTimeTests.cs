@@ -14,7 +14,7 @@ public sealed class ShipmentExportTimeTests
     [InlineData("2026-11-02T15:00:00.25")]
     public void Parses_what_the_provider_writes_exactly_as_DateTime_Parse_does(string text)
     {
-        Assert.True(ShipmentExportReader.TryParseSqliteText(new ReadOnlySpan<byte>(System.Text.Encoding.UTF8.GetBytes(text)), out var value));
+        Assert.True(SqliteExportRow.TryParseSqliteText(new ReadOnlySpan<byte>(System.Text.Encoding.UTF8.GetBytes(text)), out var value));
         Assert.Equal(DateTime.Parse(text, System.Globalization.CultureInfo.InvariantCulture), value);
         Assert.Equal(DateTimeKind.Unspecified, value.Kind);
     }
@@ -30,5 +30,5 @@ public sealed class ShipmentExportTimeTests
     [InlineData("2026-11-02 15:00:00.12345678")]
     [InlineData("2026-1x-02 15:00:00")]
     public void Anything_else_is_left_to_the_provider(string text) =>
-        Assert.False(ShipmentExportReader.TryParseSqliteText(new ReadOnlySpan<byte>(System.Text.Encoding.UTF8.GetBytes(text)), out _));
+        Assert.False(SqliteExportRow.TryParseSqliteText(new ReadOnlySpan<byte>(System.Text.Encoding.UTF8.GetBytes(text)), out _));
 }

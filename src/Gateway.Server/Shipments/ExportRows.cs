@@ -57,13 +57,67 @@ internal readonly unsafe partial struct SqliteExportRow(nint statement) : IExpor
         }
 
         var text = Text(ordinal);
-        if (ShipmentExportReader.TryParseSqliteText(text, out var value))
+        if (TryParseSqliteText(text, out var value))
         {
             return value;
         }
 
         var parsed = DateTime.Parse(Encoding.UTF8.GetString(text), CultureInfo.InvariantCulture);
         return parsed.Kind == DateTimeKind.Local ? parsed.ToUniversalTime() : parsed;
+    }
+
+    /// <summary>
+    /// SQLite keeps timestamps as text, "yyyy-MM-dd HH:mm:ss[.fffffff]" as the provider writes them; the
+    /// provider's culture-aware DateTime.Parse was a tenth of the read time. Anything else falls back to it.
+    /// </summary>
+    /// <remarks>Over the UTF-8 bytes SQLite holds: no string is made.</remarks>
+    internal static bool TryParseSqliteText(ReadOnlySpan<byte> text, out DateTime value)
+    {
+        value = default;
+        if (text.Length < 19 || text.Length == 20 || text.Length > 27 || At(text, 4) != '-' || At(text, 7) != '-'
+            || (At(text, 10) != ' ' && At(text, 10) != 'T') || At(text, 13) != ':' || At(text, 16) != ':' || (text.Length > 19 && At(text, 19) != '.'))
+        {
+            return false;
+        }
+
+        int year = Digits(text, 0, 4), month = Digits(text, 5, 2), day = Digits(text, 8, 2), hour = Digits(text, 11, 2), minute = Digits(text, 14, 2), second = Digits(text, 17, 2);
+        var ticks = 0;
+        if (text.Length > 19)
+        {
+            ticks = Digits(text, 20, text.Length - 20);
+            for (var i = text.Length - 20; i < 7; i++)
+            {
+                ticks *= 10;
+            }
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)
+            || hour is < 0 or > 23 || minute is < 0 or > 59 || second is < 0 or > 59 || ticks < 0)
+        {
+            return false;
+        }
+
+        value = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).AddTicks(ticks);
+        return true;
+    }
+
+    private static int At(ReadOnlySpan<byte> text, int index) => text[index];
+
+    private static int Digits(ReadOnlySpan<byte> text, int start, int count)
+    {
+        var n = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            var d = At(text, i) - '0';
+            if ((uint)d > 9)
+            {
+                return -1;
+            }
+
+            n = (n * 10) + d;
+        }
+
+        return n;
     }
 }
 

@@ -164,7 +164,7 @@ internal sealed class ShipmentBatchEncoder(ExportLayout layout, int take) : IDis
     private readonly ProtoBuffer risk = new(512);
     private readonly List<string> ids = new(take);
     private readonly List<(int Id, int IdLength, int Title, int TitleLength, int Url, int UrlLength)> listings = [];
-    // Grown when first needed: GetShipment builds an encoder per call, most records have no escaped reasons.
+    // Grown when a record first has listings: GetShipment builds an encoder per call, and without listings it needs none.
     private byte[] listingBytes = [];
     private int listingLength;
     private byte[] currentId = new byte[64];
