@@ -41,6 +41,25 @@ public sealed class MigratorTests : IDisposable
         Migrator.MigrateUp(database);
     }
 
+    [Fact]
+    public void No_two_indexes_of_a_table_hold_the_same_columns()
+    {
+        // Every index is written by every insert into its table: one that repeats another's columns (as
+        // ux_shipments_ingest_seq repeated the UNIQUE constraint's own index until M1000) only costs writes.
+        var database = new Database(Options.Create(new StorageOptions { ConnectionString = $"Data Source={path}" }));
+        Migrator.MigrateUp(database);
+        using var connection = database.Open();
+        var indexes = connection.Query<(string Table, string Index, string Columns)>("""
+            SELECT m.name, il.name, (SELECT group_concat(ii.name, ',') FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno) ii)
+            FROM sqlite_master m, pragma_index_list(m.name) il
+            WHERE m.type = 'table'
+            """).ToList();
+        Assert.Contains(indexes, i => i is { Table: "shipments", Columns: "ingest_seq" });
+        var duplicates = indexes.GroupBy(i => (i.Table, i.Columns)).Where(g => g.Count() > 1)
+            .Select(g => $"{g.Key.Table}({g.Key.Columns}): {string.Join(", ", g.Select(i => i.Index))}");
+        Assert.Empty(duplicates);
+    }
+
     private static long IndexCount(System.Data.Common.DbConnection connection) =>
         connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_shipments_destination_key'");
 

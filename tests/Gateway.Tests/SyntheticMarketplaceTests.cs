@@ -1,3 +1,4 @@
+using Dapper;
 using Gateway.Contracts.V1;
 using Gateway.Server.Data;
 using Gateway.Server.Ingest;
@@ -120,8 +121,13 @@ public sealed class SyntheticMarketplaceTests
             Migrator.MigrateUp(database);
             var market = new SyntheticMarketplace(seed: 5, sellerCount: 50);
             var seeder = new Seeder(database, TimeProvider.System);
+            var asOpened = Session(database);
 
             var counts = await seeder.RunAsync(market, 1200);
+            // The seed's connection goes back to the pool (and is the next one handed out) with the
+            // durability and cache any other connection has, not the bulk load's synchronous=NORMAL.
+            Assert.Equal(asOpened, Session(database));
+            Assert.Equal(2, asOpened.Synchronous); // FULL
             var first = Count(database);
             await seeder.RunAsync(market, 1200);
             var second = Count(database);
@@ -135,6 +141,12 @@ public sealed class SyntheticMarketplaceTests
         {
             SqliteConnection.ClearAllPools();
             File.Delete(path);
+        }
+
+        static (long Synchronous, long CacheSize) Session(Database database)
+        {
+            using var connection = database.Open();
+            return (connection.ExecuteScalar<long>("PRAGMA synchronous"), connection.ExecuteScalar<long>("PRAGMA cache_size"));
         }
 
         static (long Brands, long Sellers, long Listings, long Shipments, long Goods, long Countries, long MaxSeq) Count(Database database)

@@ -98,6 +98,13 @@ internal abstract class SqlDialect
     public virtual string? BulkLoadSessionSql => null;
 
     /// <summary>
+    /// Undoes <see cref="BulkLoadSessionSql"/> before the connection goes back to the pool; null if nothing to
+    /// undo. A pooled connection keeps its session settings, and the next caller may be an ingest or an audit
+    /// commit that must not inherit the seed's relaxed durability.
+    /// </summary>
+    public virtual string? BulkLoadSessionEndSql => null;
+
+    /// <summary>
     /// Settings run on a connection before it writes one ingest batch; null if none. Durability is unchanged:
     /// these may only trade memory for speed.
     /// </summary>
@@ -161,6 +168,9 @@ internal sealed class SqliteDialect : OnConflictDialect
     // With WAL, synchronous=NORMAL still never corrupts the file; it may lose the last commits on
     // power loss, which a seed can simply re-run. A 256 MB page cache keeps the indexes in memory.
     public override string? BulkLoadSessionSql => "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;";
+
+    // What a connection opened by Database has: SQLite's defaults (FULL, 2 MB). Pinned by SyntheticMarketplaceTests.
+    public override string? BulkLoadSessionEndSql => "PRAGMA synchronous=FULL; PRAGMA cache_size=-2000;";
 
     // A batch of 1,000 shipments inserts into about 18 b-trees each; with SQLite's default 2 MB page cache
     // most of those index pages were re-read from the OS on every batch (pread copies were the largest

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Gateway.Contracts.V1;
 using Gateway.Server.Brands;
 using Gateway.Server.Data;
@@ -39,13 +40,31 @@ internal sealed class Seeder(Database database, TimeProvider clock)
     private async Task WriteAsync<T>(IRecordWriter<T> writer, IEnumerable<T> records, string phase, int total, Progress? progress, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        if (database.Dialect.BulkLoadSessionSql is { } tuning)
+        await RunAsync(connection, database.Dialect.BulkLoadSessionSql, cancellationToken);
+        try
+        {
+            await WriteAsync(connection, writer, records, phase, total, progress, cancellationToken);
+        }
+        finally
+        {
+            // Not cancellable: the connection must not reach the pool still relaxed.
+            await RunAsync(connection, database.Dialect.BulkLoadSessionEndSql, CancellationToken.None);
+        }
+    }
+
+    private static async Task RunAsync(DbConnection connection, string? sql, CancellationToken cancellationToken)
+    {
+        if (sql is not null)
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = tuning;
+            command.CommandText = sql;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
+    }
 
+    private async Task WriteAsync<T>(
+        DbConnection connection, IRecordWriter<T> writer, IEnumerable<T> records, string phase, int total, Progress? progress, CancellationToken cancellationToken)
+    {
         using var e = records.GetEnumerator();
         var done = 0;
         var more = e.MoveNext();
