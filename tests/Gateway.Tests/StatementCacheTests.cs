@@ -25,7 +25,7 @@ public sealed class StatementCacheTests : IDisposable
         var database = new Database(Options.Create(new StorageOptions { ConnectionString = $"Data Source={path}" }));
         Migrator.MigrateUp(database);
         using var statements = new StatementCache(database);
-        var reader = new ShipmentExportReader(database, new ShipmentQueries(database), statements);
+        var reader = new ShipmentExportReader(database, new ShipmentQueries(database), statements, new SqliteReadConnections(database));
         var agencies = new AgencyStore(database, statements, TimeProvider.System);
         HashSet<DataSubset> subsets = [DataSubset.ShipmentCore, DataSubset.ShipmentParties, DataSubset.Listings];
         // The one session this single caller will keep renting: let SQLitePCL list its statements, from before any is prepared.

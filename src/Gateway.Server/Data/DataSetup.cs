@@ -12,6 +12,7 @@ internal static class DataSetup
         services.Configure<StorageOptions>(configuration.GetSection(StorageOptions.Section));
         services.AddSingleton<Database>();
         services.AddSingleton<StatementCache>();
+        services.AddSingleton<SqliteReadConnections>();
         services.AddHostedService<WalCheckpointer>();
         return services;
     }

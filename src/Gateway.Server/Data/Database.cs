@@ -54,6 +54,9 @@ internal sealed class Database : IDisposable
 
     public string ConnectionString => connectionString;
 
+    /// <summary>SQLite: how long a connection waits for a lock (the connection string's Default Timeout).</summary>
+    public int SqliteBusyTimeoutMilliseconds => busyTimeoutMilliseconds;
+
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         if (postgres is not null)

@@ -19,7 +19,7 @@ namespace Gateway.Server.Shipments;
 /// GetShipment (one record) goes through the same encoder (<see cref="FindAsync"/>).
 /// Only the columns of the requested subsets are read: a party the caller may not see never leaves the database.
 /// </summary>
-internal sealed class ShipmentExportReader(Database database, ShipmentQueries queries, StatementCache statements)
+internal sealed class ShipmentExportReader(Database database, ShipmentQueries queries, StatementCache statements, SqliteReadConnections readConnections)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(ShipmentQueries.Key, ExportLayout, int), (string Sql, string[] Parameters)> findStatements = new();
 
@@ -35,14 +35,30 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
         using var encoder = new ShipmentBatchEncoder(layout, take);
         // A single-country jurisdiction (every agency today) walks that country's index range (M0980).
         var walkCountry = countries.Count == 1;
+        if (readConnections.Rent() is { } lease)
+        {
+            // SQLite file: a connection of the export's own, without SQLite's per-call mutex (decision 93).
+            using (lease)
+            {
+                try
+                {
+                    ReadSqlite(lease.Handle, criteria, countries, after, take, layout, walkCountry, encoder, cancellationToken);
+                }
+                catch (SqliteException)
+                {
+                    lease.Broken = true;
+                    throw;
+                }
+            }
+
+            return encoder.LastId is { } id ? encoder.Finish(resumeToken(id)) : null;
+        }
+
         await using var connection = await database.OpenAsync(cancellationToken);
         if (connection is SqliteConnection sqlite)
         {
-            var (conditions, parameters) = queries.Filter(criteria, countries, after, take, listParameters: true, walkCountry);
-            // The walk's statement has no LIMIT (it would count joined rows): stop after the page's last shipment.
-            var walk = walkCountry && layout.JoinsGoods;
-            var sql = walk ? layout.WalkSql(conditions) : layout.Sql(database.Dialect, conditions, "@take", walkCountry);
-            ReadSqlite(sqlite, sql, parameters, encoder, walk ? take : null, layout.Listings, cancellationToken);
+            ReadSqlite(sqlite.Handle ?? throw new InvalidOperationException("The connection is not open."),
+                criteria, countries, after, take, layout, walkCountry, encoder, cancellationToken);
         }
         else
         {
@@ -66,10 +82,19 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
     /// </summary>
     private const string ListingsCacheSql = "PRAGMA cache_size=-16384";
 
-    private static void ReadSqlite(SqliteConnection connection, string sql, ShipmentQueries.FilterParameters parameters,
+    private void ReadSqlite(sqlite3 db, ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take,
+        ExportLayout layout, bool walkCountry, ShipmentBatchEncoder encoder, CancellationToken cancellationToken)
+    {
+        var (conditions, parameters) = queries.Filter(criteria, countries, after, take, listParameters: true, walkCountry);
+        // The walk's statement has no LIMIT (it would count joined rows): stop after the page's last shipment.
+        var walk = walkCountry && layout.JoinsGoods;
+        var sql = walk ? layout.WalkSql(conditions) : layout.Sql(database.Dialect, conditions, "@take", walkCountry);
+        ReadSqlite(db, sql, parameters, encoder, walk ? take : null, layout.Listings, cancellationToken);
+    }
+
+    private static void ReadSqlite(sqlite3 db, string sql, ShipmentQueries.FilterParameters parameters,
         ShipmentBatchEncoder encoder, int? take, bool listings, CancellationToken cancellationToken)
     {
-        var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
         if (listings)
         {
             // Each goods line looks its listing up: a listing's page is read again for every shipment that sold
