@@ -75,13 +75,15 @@ internal sealed class ShipmentExportReader(Database database, ShipmentQueries qu
         return encoder.LastId is { } last ? encoder.Finish(resumeToken(last)) : null;
     }
 
-    /// <summary>
-    /// Prepares, binds and steps the statement on the connection's own sqlite3 handle. The statement is
-    /// finalized before the connection goes back to the pool; SQLite's column spans are copied into the
-    /// batch before the next step.
-    /// </summary>
     private const string ListingsCacheSql = "PRAGMA cache_size=-16384";
 
+    /// <summary>
+    /// Prepares, binds and steps the batch's statement on a sqlite3 handle (an export connection of
+    /// <see cref="SqliteReadConnections"/>, or a provider connection's own). The statement is finalized here,
+    /// before the connection goes back to its pool: the export connections run in SQLite's multi-thread mode,
+    /// where a statement left to the finalizer thread could race the connection's next user. SQLite's column
+    /// spans are copied into the batch before the next step.
+    /// </summary>
     private void ReadSqlite(sqlite3 db, ShipmentCriteria criteria, IReadOnlyList<string> countries, string? after, int take,
         ExportLayout layout, bool walkCountry, ShipmentBatchEncoder encoder, CancellationToken cancellationToken)
     {
