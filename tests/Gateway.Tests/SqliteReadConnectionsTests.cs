@@ -46,6 +46,25 @@ public sealed class SqliteReadConnectionsTests : IDisposable
     }
 
     [Fact]
+    public async Task An_export_batch_that_fails_in_SQLite_closes_its_connection()
+    {
+        var database = Migrated();
+        using var connections = new SqliteReadConnections(database);
+        using var statements = new StatementCache(database);
+        var reader = new ShipmentExportReader(database, new ShipmentQueries(database), statements, connections);
+        await using (var connection = await database.OpenAsync())
+        {
+            // The batch's statement cannot be prepared any more: SQLite reports an error.
+            await new SqliteCommand("DROP TABLE shipment_countries", (SqliteConnection)connection).ExecuteNonQueryAsync();
+        }
+
+        await Assert.ThrowsAsync<SqliteException>(() => reader.ReadAsync(ShipmentCriteria.None, ["FR"], after: null, take: 10,
+            new HashSet<DataSubset> { DataSubset.ShipmentCore }, id => id, CancellationToken.None));
+
+        Assert.Equal(0, connections.IdleCount);
+    }
+
+    [Fact]
     public void A_connection_whose_statement_failed_is_closed_not_kept()
     {
         using var connections = new SqliteReadConnections(Migrated());
