@@ -28,8 +28,7 @@ public sealed class SqliteReadConnectionsTests : IDisposable
         using var statements = new StatementCache(database);
         var reader = new ShipmentExportReader(database, new ShipmentQueries(database), statements, connections);
 
-        Assert.Null(await reader.ReadAsync(ShipmentCriteria.None, ["FR"], after: null, take: 10,
-            new HashSet<DataSubset> { DataSubset.ShipmentCore }, id => id, CancellationToken.None));
+        Assert.Null(await FirstBatch(reader));
 
         // The batch rented a connection and gave it back.
         Assert.Equal(1, connections.IdleCount);
@@ -55,11 +54,11 @@ public sealed class SqliteReadConnectionsTests : IDisposable
         await using (var connection = await database.OpenAsync())
         {
             // The batch's statement cannot be prepared any more: SQLite reports an error.
-            await new SqliteCommand("DROP TABLE shipment_countries", (SqliteConnection)connection).ExecuteNonQueryAsync();
+            await using var drop = new SqliteCommand("DROP TABLE shipment_countries", (SqliteConnection)connection);
+            await drop.ExecuteNonQueryAsync();
         }
 
-        await Assert.ThrowsAsync<SqliteException>(() => reader.ReadAsync(ShipmentCriteria.None, ["FR"], after: null, take: 10,
-            new HashSet<DataSubset> { DataSubset.ShipmentCore }, id => id, CancellationToken.None));
+        await Assert.ThrowsAsync<SqliteException>(() => FirstBatch(reader));
 
         Assert.Equal(0, connections.IdleCount);
     }
@@ -88,6 +87,11 @@ public sealed class SqliteReadConnectionsTests : IDisposable
 
         Assert.Null(connections.Rent());
     }
+
+    /// <summary>The first export batch of fr-customs' jurisdiction, core subset only.</summary>
+    private static Task<EncodedShipmentBatch?> FirstBatch(ShipmentExportReader reader) =>
+        reader.ReadAsync(ShipmentCriteria.None, ["FR"], after: null, take: 10,
+            new HashSet<DataSubset> { DataSubset.ShipmentCore }, id => id, CancellationToken.None);
 
     private Database Migrated()
     {

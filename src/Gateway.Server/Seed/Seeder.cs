@@ -43,7 +43,7 @@ internal sealed class Seeder(Database database, TimeProvider clock)
         await RunAsync(connection, database.Dialect.BulkLoadSessionSql, cancellationToken);
         try
         {
-            await WriteAsync(connection, writer, records, phase, total, progress, cancellationToken);
+            await WriteChunksAsync(connection, writer, records, phase, total, progress, cancellationToken);
         }
         finally
         {
@@ -62,7 +62,8 @@ internal sealed class Seeder(Database database, TimeProvider clock)
         }
     }
 
-    private async Task WriteAsync<T>(
+    /// <summary>The records in transactions of <see cref="ChunkSize"/>, on the connection the bulk-load settings apply to.</summary>
+    private async Task WriteChunksAsync<T>(
         DbConnection connection, IRecordWriter<T> writer, IEnumerable<T> records, string phase, int total, Progress? progress, CancellationToken cancellationToken)
     {
         using var e = records.GetEnumerator();
