@@ -64,7 +64,7 @@ internal static class GatewayApp
         app.UseGatewayJobsDashboard();
         app.UseTokenEndpointLimits();
         app.UseGatewayAuthentication();
-        app.UseAuthorization();
+        app.UseGatewayAuthorization();
         app.UseMalformedRequestRefusal();
         app.MapGatewayGrpc();
         app.MapHealthChecks(AdminPort.HealthPath);

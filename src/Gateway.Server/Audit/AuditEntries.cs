@@ -6,7 +6,6 @@ using Gateway.Server.Grpc;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Microsoft.Extensions.Options;
-using OpenIddict.Abstractions;
 
 namespace Gateway.Server.Audit;
 
@@ -38,7 +37,7 @@ internal sealed class AuditEntries(TimeProvider clock, IOptions<AuditOptions> op
         var user = http.User;
         var agencyId = caller?.Agency.Id ?? (user.Identity?.IsAuthenticated == true ? user.GetAgencyId() : null) ?? "";
         var clientId = user.Identity?.IsAuthenticated == true
-            ? user.FindFirst(OpenIddictConstants.Claims.ClientId)?.Value ?? agencyId
+            ? user.GetClientId() ?? agencyId
             : "";
         var certificate = http.Connection.ClientCertificate;
         return new AuditRecordRow

@@ -2,7 +2,6 @@ using System.Security.Cryptography.X509Certificates;
 using Gateway.Server.Agencies;
 using Gateway.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
 
@@ -92,35 +91,10 @@ internal static class AuthSetup
         services.AddSingleton<ValidatedTokens>();
         services.AddAuthentication(CachedTokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, CachedTokenAuthenticationHandler>(CachedTokenAuthenticationHandler.SchemeName, _ => { });
-        services.AddAuthorization(authorization =>
-        {
-            foreach (var policy in RpcScopes.Policies)
-            {
-                var anyOf = policy.Split('|');
-                // No AddAuthenticationSchemes: the policy judges the user UseGatewayAuthentication set from the
-                // default scheme (the cached token). Naming the scheme made the policy evaluator authenticate
-                // again and merge the result into a new principal and ticket on every call; challenges and
-                // refusals still go to the default scheme, so callers see the same statuses.
-                authorization.AddPolicy(policy, p => p
-                    .RequireAuthenticatedUser()
-                    .RequireAssertion(ctx => HasAnyScope(ctx.User, anyOf)));
-            }
-        });
+        // Gateway RPCs are authorized by their RpcScopeRequirement (UseGatewayAuthorization); ASP.NET Core's
+        // authorization stays for every other endpoint.
+        services.AddAuthorization();
         return services;
-    }
-
-    private static bool HasAnyScope(System.Security.Claims.ClaimsPrincipal user, string[] anyOf)
-    {
-        // A loop, not LINQ with a closure: this runs on every call.
-        foreach (var scope in anyOf)
-        {
-            if (user.HasScope(scope))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>
@@ -133,10 +107,21 @@ internal static class AuthSetup
     /// </summary>
     public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app)
     {
+        var tokens = app.ApplicationServices.GetRequiredService<ValidatedTokens>();
         app.UseWhen(IsGatewayRpc, rpc => rpc.Use((http, next) =>
         {
-            // A cached token authenticates synchronously: then no state machine stays on the stack of a
-            // call that later waits (for its audit record).
+            // A token already validated on this certificate: its principal, straight from the cache.
+            // The scheme's handler would return the same one (its first step is this look-up), but
+            // reaching it builds the authentication service, the handler, a ticket and a result for
+            // every call; they were a fifth of the garbage an audited call left behind.
+            if (tokens.Find(http) is { } cached)
+            {
+                http.User = cached;
+                return next(http);
+            }
+
+            // Anything else through the scheme: OpenIddict's validation, whose success is cached. It
+            // may complete synchronously; then no state machine stays on the call's stack.
             var authenticating = http.AuthenticateAsync();
             if (!authenticating.IsCompletedSuccessfully)
             {
@@ -151,6 +136,40 @@ internal static class AuthSetup
         // application call it; a call on a branch does not count. Left alone, it would run the full
         // middleware before everything above — the token endpoint's rate limiter included.
         app.Properties["__AuthenticationMiddlewareSet"] = true;
+        return app;
+    }
+
+    /// <summary>
+    /// Authorization: a gateway RPC admits a caller whose token holds one of the scopes its
+    /// <see cref="RpcScopeRequirement"/> names (RpcScopes), as the scope policies of ASP.NET Core's
+    /// authorization middleware did, and refuses the same way — a challenge (401, UNAUTHENTICATED)
+    /// without an authenticated token, a forbid (403, PERMISSION_DENIED) without the scope, both
+    /// answered by the default scheme (OpenIddict's WWW-Authenticate). That middleware resolved a policy
+    /// evaluator, an authorization service, a handler context and a ticket for every call. Other
+    /// endpoints keep it.
+    /// </summary>
+    public static IApplicationBuilder UseGatewayAuthorization(this IApplicationBuilder app)
+    {
+        app.UseWhen(IsGatewayRpc, rpc => rpc.Use((http, next) =>
+        {
+            // Every gateway RPC endpoint carries one (RequireRpcScopes refuses to start otherwise); a path
+            // that matches no RPC has none and is answered UNIMPLEMENTED by gRPC, as before.
+            if (http.GetEndpoint()?.Metadata.GetMetadata<RpcScopeRequirement>() is not { } required)
+            {
+                return next(http);
+            }
+
+            var user = http.User;
+            if (user.Identity?.IsAuthenticated != true)
+            {
+                return http.ChallengeAsync();
+            }
+
+            return required.Admits(user) ? next(http) : http.ForbidAsync();
+        }));
+        app.UseWhen(http => !IsGatewayRpc(http), other => other.UseAuthorization());
+        // As for authentication: WebApplication would otherwise add UseAuthorization() for every request.
+        app.Properties["__AuthorizationMiddlewareSet"] = true;
         return app;
     }
 
@@ -199,8 +218,30 @@ internal static class AuthSetup
                 throw new InvalidOperationException($"RPC {grpc.Method.FullName} has no scope in RpcScopes: refusing to serve it unprotected.");
             }
 
-            endpoint.Metadata.Add(new AuthorizeAttribute(policy));
+            endpoint.Metadata.Add(new RpcScopeRequirement(policy));
         });
         return builder;
+    }
+}
+
+/// <summary>Endpoint metadata of a gateway RPC: the scopes (RpcScopes' policy, '|' meaning any of them) that admit a caller.</summary>
+internal sealed class RpcScopeRequirement(string policy)
+{
+    private readonly string[] anyOf = policy.Split('|');
+
+    public string Policy { get; } = policy;
+
+    public bool Admits(System.Security.Claims.ClaimsPrincipal user)
+    {
+        // A loop, not LINQ with a closure: this runs on every call.
+        foreach (var scope in anyOf)
+        {
+            if (user.HasGrantedScope(scope))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

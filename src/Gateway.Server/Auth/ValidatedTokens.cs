@@ -38,7 +38,7 @@ internal sealed class ValidatedTokens(TimeProvider clock)
 
     /// <summary>The principal validated for this token on this certificate, or null. Looks the token up
     /// as a span of the Authorization header: a hit allocates no copy of the ~1 KB token.</summary>
-    public ClaimsPrincipal? Find(ReadOnlySpan<char> token, ReadOnlySpan<byte> certificate)
+    public GatewayPrincipal? Find(ReadOnlySpan<char> token, ReadOnlySpan<byte> certificate)
     {
         var lookup = entries.GetAlternateLookup<ReadOnlySpan<char>>();
         if (!lookup.TryGetValue(token, out var key, out var entry))
@@ -55,11 +55,12 @@ internal sealed class ValidatedTokens(TimeProvider clock)
         return certificate.SequenceEqual(entry.Certificate) ? entry.Principal : null;
     }
 
-    public void Add(string token, ReadOnlySpan<byte> certificate, ClaimsPrincipal principal)
+    /// <summary>The principal the call goes on with: the cached one, or <paramref name="principal"/> itself when it cannot be kept.</summary>
+    public ClaimsPrincipal Add(string token, ReadOnlySpan<byte> certificate, ClaimsPrincipal principal)
     {
         if (principal.GetExpirationDate() is not { } expires)
         {
-            return;
+            return principal;
         }
 
         if (entries.Count >= MaxEntries)
@@ -75,14 +76,50 @@ internal sealed class ValidatedTokens(TimeProvider clock)
 
             if (entries.Count >= MaxEntries)
             {
-                return;
+                return principal;
             }
         }
 
-        entries[token] = new Entry(certificate.ToArray(), principal, expires);
+        var kept = new GatewayPrincipal(principal);
+        entries[token] = new Entry(certificate.ToArray(), kept, expires);
+        return kept;
     }
 
-    private sealed record Entry(byte[] Certificate, ClaimsPrincipal Principal, DateTimeOffset Expires);
+    /// <summary>
+    /// The cached principal for the request's bearer token on its connection's certificate, or null (no
+    /// token, no certificate, or not validated yet). What the authentication scheme's hit returns, without
+    /// the authentication service, handler and ticket built around it for every request.
+    /// </summary>
+    public GatewayPrincipal? Find(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        var certificate = http.Connection.ClientCertificate;
+        return certificate is not null && BearerToken(header, out var token)
+            ? Find(header.AsSpan(token.Start, token.Length), certificate.RawDataMemory.Span)
+            : null;
+    }
+
+    /// <summary>Where the token sits in an "Authorization: Bearer …" header (trimmed), without copying it.</summary>
+    internal static bool BearerToken(string header, out (int Start, int Length) token)
+    {
+        token = default;
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var value = header.AsSpan(7);
+        var trimmed = value.Trim();
+        if (trimmed.IsEmpty)
+        {
+            return false;
+        }
+
+        token = (7 + (value.Length - value.TrimStart().Length), trimmed.Length);
+        return true;
+    }
+
+    private sealed record Entry(byte[] Certificate, GatewayPrincipal Principal, DateTimeOffset Expires);
 }
 
 /// <summary>
@@ -98,22 +135,24 @@ internal sealed class CachedTokenAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var header = Request.Headers.Authorization.ToString();
-        var certificate = Context.Connection.ClientCertificate;
-        if (certificate is not null && BearerToken(header, out var token)
-            && tokens.Find(header.AsSpan(token.Start, token.Length), certificate.RawDataMemory.Span) is { } cached)
+        if (tokens.Find(Context) is { } cached)
         {
             return AuthenticateResult.Success(new AuthenticationTicket(cached, SchemeName));
         }
 
         await EnsureValidationTransactionAsync();
         var result = await Context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
-        if (result.Succeeded && certificate is not null && BearerToken(header, out token))
+        if (!result.Succeeded)
         {
-            tokens.Add(header.Substring(token.Start, token.Length), certificate.RawDataMemory.Span, result.Principal);
+            return result;
         }
 
-        return result.Succeeded ? AuthenticateResult.Success(new AuthenticationTicket(result.Principal, SchemeName)) : result;
+        var header = Request.Headers.Authorization.ToString();
+        var certificate = Context.Connection.ClientCertificate;
+        var principal = certificate is not null && ValidatedTokens.BearerToken(header, out var token)
+            ? tokens.Add(header.Substring(token.Start, token.Length), certificate.RawDataMemory.Span, result.Principal)
+            : result.Principal;
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
     // Refusals are answered by OpenIddict (its standard WWW-Authenticate error), like before the cache.
@@ -143,25 +182,5 @@ internal sealed class CachedTokenAuthenticationHandler(
         {
             await validation.HandleRequestAsync();
         }
-    }
-
-    /// <summary>Where the token sits in an "Authorization: Bearer …" header (trimmed), without copying it.</summary>
-    private static bool BearerToken(string header, out (int Start, int Length) token)
-    {
-        token = default;
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var value = header.AsSpan(7);
-        var trimmed = value.Trim();
-        if (trimmed.IsEmpty)
-        {
-            return false;
-        }
-
-        token = (7 + (value.Length - value.TrimStart().Length), trimmed.Length);
-        return true;
     }
 }

@@ -4,7 +4,6 @@ using Gateway.Server.Agencies;
 using Gateway.Server.Auth;
 using Gateway.Server.Grpc;
 using Grpc.Core;
-using OpenIddict.Abstractions;
 
 namespace Gateway.Server.Leads;
 
@@ -204,8 +203,8 @@ internal sealed partial class LeadServiceEndpoint(LeadStore leads, AgencyStore a
         var user = context.GetHttpContext().User;
         var row = await leads.FindAsync(leadId, context.CancellationToken);
         var visible = row is not null
-            && ((row.AgencyId == caller.Agency.Id && user.HasScope(Scopes.LeadsRead))
-                || (caller.Agency.Kind == Agency.KindPlatform && user.HasScope(Scopes.LeadsWrite)));
+            && ((row.AgencyId == caller.Agency.Id && user.HasGrantedScope(Scopes.LeadsRead))
+                || (caller.Agency.Kind == Agency.KindPlatform && user.HasGrantedScope(Scopes.LeadsWrite)));
         if (!visible)
         {
             throw RpcErrors.NotFound("Lead");
