@@ -83,6 +83,16 @@ public sealed class AuditChainTests : IDisposable
         Assert.Equal(
             Convert.ToHexStringLower(SHA256.HashData(AuditCanonical.Encode("gateway.audit.records.v1", "SHP-1"))),
             AuditCanonical.RecordsDigest(["SHP-1"]));
+
+        // The digest writes into a pooled buffer, not through Encode: the same bytes for many ids, multi-byte
+        // ones and empty ones, and for a list longer than any buffer the pool had lent before.
+        string[] ids = ["SHP-1", "", "偽物-🕵", new string('é', 5000), .. Enumerable.Range(0, 20_000).Select(i => "LX" + i.ToString(CultureInfo.InvariantCulture))];
+        Assert.Equal(
+            Convert.ToHexStringLower(SHA256.HashData(AuditCanonical.Encode(["gateway.audit.records.v1", .. ids]))),
+            AuditCanonical.RecordsDigest(ids));
+        Assert.Equal(
+            Convert.ToHexStringLower(SHA256.HashData(AuditCanonical.Encode("gateway.audit.records.v1", "SHP-1", "SHP-2"))),
+            AuditCanonical.RecordsDigest(["SHP-1", "SHP-2"]));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -55,26 +56,64 @@ internal static class AuditCanonical
         FormatTime(createdAt));
 
     /// <summary>Digest of the ids returned by a call, in the order they were sent; empty when none were.</summary>
-    public static string RecordsDigest(IReadOnlyList<string> ids) =>
-        ids.Count == 0 ? "" : Convert.ToHexStringLower(SHA256.HashData(Encode([DigestDomain, .. ids])));
+    /// <remarks>The hash of <c>Encode([DigestDomain, .. ids])</c>, written into a pooled buffer: every audited call computes one.</remarks>
+    public static string RecordsDigest(IReadOnlyList<string> ids)
+    {
+        if (ids.Count == 0)
+        {
+            return "";
+        }
+
+        var size = FieldSize(DigestDomain);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            size += FieldSize(ids[i]);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            var offset = WriteField(buffer, 0, DigestDomain);
+            for (var i = 0; i < ids.Count; i++)
+            {
+                offset = WriteField(buffer, offset, ids[i]);
+            }
+
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer.AsSpan(0, offset), digest);
+            return Convert.ToHexStringLower(digest);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     public static byte[] Encode(params string[] fields)
     {
         var size = 0;
         foreach (var field in fields)
         {
-            size += 4 + Encoding.UTF8.GetByteCount(field);
+            size += FieldSize(field);
         }
 
         var buffer = new byte[size];
         var offset = 0;
         foreach (var field in fields)
         {
-            var length = Encoding.UTF8.GetBytes(field, buffer.AsSpan(offset + 4));
-            BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(offset), length);
-            offset += 4 + length;
+            offset = WriteField(buffer, offset, field);
         }
 
         return buffer;
+    }
+
+    private static int FieldSize(string field) => 4 + Encoding.UTF8.GetByteCount(field);
+
+    /// <summary>The field's UTF-8 bytes after their length (4 bytes, big-endian); returns the offset after them.</summary>
+    private static int WriteField(byte[] buffer, int offset, string field)
+    {
+        var length = Encoding.UTF8.GetBytes(field, buffer.AsSpan(offset + 4));
+        BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(offset), length);
+        return offset + 4 + length;
     }
 }

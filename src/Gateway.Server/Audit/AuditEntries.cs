@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using Gateway.Contracts.V1;
 using Gateway.Server.Auth;
 using Gateway.Server.Grpc;
@@ -15,23 +17,19 @@ internal sealed class AuditEntries(TimeProvider clock, IOptions<AuditOptions> op
     private static readonly ConcurrentDictionary<MessageDescriptor, FieldDescriptor?> ContextFields = new();
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatEnumsAsIntegers(false));
 
+    [ThreadStatic]
+    private static StringWriter? summaryWriter;
+
     public AuditRecordRow ForCall(HttpContext http, string rpc, object? request, int statusCode, AuditCall? call)
     {
         var envelope = http.Features.Get<Caller>()?.Request ?? Envelope(request);
-        var ids = call?.ReturnedIds() ?? [];
-        return Base(http, rpc, statusCode) with
-        {
-            OfficerId = Cut(envelope?.OfficerId, 128),
-            LegalBasis = Cut(envelope?.LegalBasis, 256),
-            CaseReference = Cut(envelope?.CaseReference, 64),
-            StatementOfReasons = Cut(envelope?.StatementOfReasons, 4000),
-            RequestSummary = Summary(request),
-            RecordsReturned = ids.Count,
-            RecordsDigest = AuditCanonical.RecordsDigest(ids),
-        };
+        return Record(http, rpc, statusCode, envelope, Summary(request), call?.ReturnedIds() ?? []);
     }
 
-    public AuditRecordRow Base(HttpContext http, string rpc, int statusCode)
+    /// <summary>The record of a call refused before its request was read: who, what and how it ended.</summary>
+    public AuditRecordRow Base(HttpContext http, string rpc, int statusCode) => Record(http, rpc, statusCode, null, "", []);
+
+    private AuditRecordRow Record(HttpContext http, string rpc, int statusCode, RequestContext? envelope, string summary, IReadOnlyList<string> ids)
     {
         var caller = http.Features.Get<Caller>();
         var user = http.User;
@@ -47,8 +45,15 @@ internal sealed class AuditEntries(TimeProvider clock, IOptions<AuditOptions> op
             ClientId = Cut(clientId, 128),
             CertificateThumbprint = caller?.CertificateThumbprint
                 ?? (certificate is null ? "" : Agencies.CertificateSubjects.Thumbprint(certificate)),
+            OfficerId = Cut(envelope?.OfficerId, 128),
             Rpc = Cut(rpc, 200),
+            LegalBasis = Cut(envelope?.LegalBasis, 256),
+            CaseReference = Cut(envelope?.CaseReference, 64),
+            StatementOfReasons = Cut(envelope?.StatementOfReasons, 4000),
+            RequestSummary = summary,
             StatusCode = statusCode,
+            RecordsReturned = ids.Count,
+            RecordsDigest = AuditCanonical.RecordsDigest(ids),
         };
     }
 
@@ -63,21 +68,49 @@ internal sealed class AuditEntries(TimeProvider clock, IOptions<AuditOptions> op
             return request is null ? "" : "(stream)";
         }
 
-        if (ContextField(message.Descriptor) is { } field)
-        {
-            message = message.Descriptor.Parser.ParseFrom(message.ToByteString());
-            field.Accessor.Clear(message);
-        }
-
+        // The envelope is taken off the request while it is formatted, and put back. The call's handler has
+        // finished by now, so nothing else reads the request; a copy (serialise and parse again) was a tenth
+        // of an audited call's garbage.
+        var field = ContextField(message.Descriptor);
+        var envelope = field?.Accessor.GetValue(message);
+        field?.Accessor.Clear(message);
         try
         {
-            return Cut(Json.Format(message), options.Value.MaxSummaryLength);
+            return Cut(Format(message), options.Value.MaxSummaryLength);
         }
         catch (InvalidOperationException)
         {
             // A value JSON cannot represent (an out-of-range Timestamp, found by the fuzz run): the call is
             // refused INVALID_ARGUMENT, and its record must still be written — with the wire bytes instead.
             return Cut("(not representable as JSON) base64:" + Convert.ToBase64String(message.ToByteArray()), options.Value.MaxSummaryLength);
+        }
+        finally
+        {
+            if (envelope is not null)
+            {
+                field!.Accessor.SetValue(message, envelope);
+            }
+        }
+    }
+
+    /// <summary>The request as JSON, written into this thread's reused buffer (formatting is synchronous).</summary>
+    private static string Format(IMessage message)
+    {
+        var writer = summaryWriter ??= new StringWriter(new StringBuilder(256), CultureInfo.InvariantCulture);
+        var text = writer.GetStringBuilder();
+        text.Clear();
+        try
+        {
+            Json.Format(message, writer);
+            return text.ToString();
+        }
+        finally
+        {
+            if (text.Capacity > 16 * 1024)
+            {
+                // A huge request grew the buffer: let it go rather than keep it per thread.
+                summaryWriter = null;
+            }
         }
     }
 

@@ -70,8 +70,9 @@ internal sealed class IssueAgencyToken(AgencyStore agencies, IOptions<AuthOption
         var scopes = requested.IsDefaultOrEmpty ? agency.Scopes.ToList() : requested.ToList();
 
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+        // No display name in the token (decision 95): the gateway never reads it, and every call carries the
+        // token, so its bytes are paid on each one. The agency's name is in the registry.
         identity.SetClaim(Claims.Subject, agency.Id)
-            .SetClaim(Claims.Name, agency.Name)
             .SetClaim(GatewayClaims.AgencyId, agency.Id);
         identity.SetScopes(scopes);
         identity.SetAudiences(options.Value.Audience);
