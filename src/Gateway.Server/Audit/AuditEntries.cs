@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Gateway.Contracts.V1;
 using Gateway.Server.Auth;
@@ -69,8 +68,8 @@ internal sealed class AuditEntries(TimeProvider clock, IOptions<AuditOptions> op
         }
 
         // The envelope is taken off the request while it is formatted, and put back. The call's handler has
-        // finished by now, so nothing else reads the request; a copy (serialise and parse again) was a tenth
-        // of an audited call's garbage.
+        // finished by now, so nothing else reads the request; a copy (serialise and parse again) allocated
+        // the whole request a second time on every audited call.
         var field = ContextField(message.Descriptor);
         var envelope = field?.Accessor.GetValue(message);
         field?.Accessor.Clear(message);

@@ -229,8 +229,6 @@ internal sealed class RpcScopeRequirement(string policy)
 {
     private readonly string[] anyOf = policy.Split('|');
 
-    public string Policy { get; } = policy;
-
     public bool Admits(System.Security.Claims.ClaimsPrincipal user)
     {
         // A loop, not LINQ with a closure: this runs on every call.
