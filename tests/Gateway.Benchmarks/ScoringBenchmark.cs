@@ -147,7 +147,7 @@ internal static class ScoringBenchmark
                     'CN', @destination, @routing, 'China Post', 'AIR', @declared, @declared, @declared);
                 INSERT INTO shipment_goods (shipment_id, line_no, description, hs_code, quantity, gross_mass_grams, value_minor, currency, country_of_origin, brand, listing_id)
                 VALUES (@id, 1, @description, '420221', 1, 500, @value, 'EUR', 'CN', @brand, @listing);
-                INSERT INTO shipment_countries (shipment_id, country, ingest_seq) VALUES (@id, @destination, @seq), (@id, 'CN', @seq);
+                INSERT INTO shipment_countries (shipment_id, country) VALUES (@id, @destination), (@id, 'CN');
                 """, new
             {
                 id,
@@ -165,7 +165,7 @@ internal static class ScoringBenchmark
             }, transaction);
             if (destination == "BE")
             {
-                await connection.ExecuteAsync("INSERT INTO shipment_countries (shipment_id, country, ingest_seq) VALUES (@id, 'DE', @seq)", new { id, seq = i + 1 }, transaction);
+                await connection.ExecuteAsync("INSERT INTO shipment_countries (shipment_id, country) VALUES (@id, 'DE')", new { id }, transaction);
             }
         }
 

@@ -109,7 +109,7 @@ internal static class ShipmentData
             VALUES (@id, 1, 'shoes', '640399', 1, 800, 2500, 'EUR', 'CN', '', 'LST-0001')
             """, "@id");
         await using var countries = Command(connection, transaction,
-            "INSERT INTO shipment_countries (shipment_id, country, ingest_seq) VALUES (@id, @country, @seq)", "@id", "@country", "@seq");
+            "INSERT INTO shipment_countries (shipment_id, country) VALUES (@id, @country)", "@id", "@country");
 
         for (var i = 0; i < count; i++)
         {
@@ -121,7 +121,7 @@ internal static class ShipmentData
             await goods.ExecuteNonQueryAsync();
             foreach (var country in new[] { "CN", destination })
             {
-                Set(countries, id, country, seq);
+                Set(countries, id, country);
                 await countries.ExecuteNonQueryAsync();
             }
         }

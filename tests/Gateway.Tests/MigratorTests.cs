@@ -60,6 +60,33 @@ public sealed class MigratorTests : IDisposable
         Assert.Empty(duplicates);
     }
 
+    [Fact]
+    public void Dropping_the_country_sequence_keeps_every_jurisdiction_row()
+    {
+        var database = new Database(Options.Create(new StorageOptions { ConnectionString = $"Data Source={path}" }));
+        Migrator.MigrateUp(database);
+        using (var connection = database.Open())
+        {
+            // An installation from before M1010, holding jurisdiction rows with their copied sequence.
+            connection.Execute("""
+                ALTER TABLE shipment_countries ADD COLUMN ingest_seq INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX ix_shipment_countries_country_seq ON shipment_countries (country, ingest_seq);
+                INSERT INTO shipment_countries (shipment_id, country, ingest_seq) VALUES ('SHP-1', 'DE', 1), ('SHP-1', 'CN', 1), ('SHP-2', 'FR', 2);
+                DELETE FROM "VersionInfo" WHERE "Version" = 1010;
+                """);
+        }
+
+        Migrator.MigrateUp(database);
+
+        using (var connection = database.Open())
+        {
+            Assert.Equal(["shipment_id", "country"], connection.Query<string>("SELECT name FROM pragma_table_info('shipment_countries') ORDER BY cid"));
+            Assert.Equal(0, connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_shipment_countries_country_seq'"));
+            Assert.Equal(["SHP-1 CN", "SHP-1 DE", "SHP-2 FR"],
+                connection.Query<string>("SELECT shipment_id || ' ' || country FROM shipment_countries ORDER BY 1"));
+        }
+    }
+
     private static long IndexCount(System.Data.Common.DbConnection connection) =>
         connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_shipments_destination_key'");
 

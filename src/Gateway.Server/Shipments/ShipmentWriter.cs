@@ -35,7 +35,7 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
         "value_minor", "currency", "country_of_origin", "brand", "listing_id",
     ];
 
-    private static readonly string[] CountryColumns = ["shipment_id", "country", "ingest_seq"];
+    private static readonly string[] CountryColumns = ["shipment_id", "country"];
 
     private static readonly string[] UpsertColumns = [.. ShipmentColumns, "content_hash"];
 
@@ -179,9 +179,10 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
             countries.Clear();
             foreach (var c in s.CountriesOfRouting.Prepend(s.OriginCountry).Prepend(s.DestinationCountry))
             {
-                if (c.Length == 2 && countries.Add(c.ToUpperInvariant()))
+                var country = c.ToUpperInvariant();
+                if (country.Length == 2 && countries.Add(country))
                 {
-                    await insertCountry.Set(0, id).Set(1, c.ToUpperInvariant()).Set(2, sequence).ExecuteAsync(cancellationToken);
+                    await insertCountry.Set(0, id).Set(1, country).ExecuteAsync(cancellationToken);
                 }
             }
 
