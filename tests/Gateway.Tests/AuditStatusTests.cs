@@ -25,6 +25,24 @@ public sealed class AuditStatusTests
         Assert.Equal(StatusCode.Cancelled, AuditInterceptor.StatusOf(new OperationCanceledException(), live));
     }
 
+    [Fact]
+    public void A_failure_between_the_deadline_ending_the_call_and_its_token_cancelled_is_recorded_as_deadline_exceeded()
+    {
+        // grpc-dotnet's order past a deadline: the status first, then the response completed, then the token
+        // cancelled. A write in that window meets a completed response while the token is still live.
+        var pastDeadline = new Context(CancellationToken.None) { Status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded") };
+        var writeAfterEnd = new InvalidOperationException("Can't write the message because the request is complete.");
+        Assert.Equal(StatusCode.DeadlineExceeded, AuditInterceptor.StatusOf(writeAfterEnd, pastDeadline));
+
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var pastDeadlineAndCancelled = new Context(cancelled.Token) { Status = pastDeadline.Status };
+        Assert.Equal(StatusCode.DeadlineExceeded, AuditInterceptor.StatusOf(new OperationCanceledException(), pastDeadlineAndCancelled));
+
+        // A status the service chose still stands.
+        Assert.Equal(StatusCode.NotFound, AuditInterceptor.StatusOf(new RpcException(new Status(StatusCode.NotFound, "no")), pastDeadline));
+    }
+
     private sealed class Context(CancellationToken token) : ServerCallContext
     {
         protected override string MethodCore => "/gateway.v1.ShipmentService/ExportShipments";

@@ -160,12 +160,19 @@ internal sealed partial class AuditInterceptor(AuditWriter writer, AuditEntries 
         new(new Status(StatusCode.Unavailable, "The audit log cannot be written; the call was not served."));
 
     /// <summary>
-    /// How a call that threw ended. Once its own token is cancelled (a deadline, or the client gave up),
-    /// the call ended because of that, whatever surfaced: Npgsql or the response writer may throw their
-    /// own exception instead of OperationCanceledException, which was recorded as UNKNOWN.
+    /// How a call that threw ended, as its client saw it. Past its deadline, grpc-dotnet sets the call's
+    /// status to DEADLINE_EXCEEDED, completes and resets the response, and only then cancels the call's token:
+    /// a write in between throws the response writer's own exception with the token not yet cancelled, which
+    /// was recorded as UNKNOWN. Once its token is cancelled (the client gave up), the call ended because of
+    /// that, whatever surfaced: Npgsql or the response writer may throw instead of OperationCanceledException.
     /// </summary>
-    public static StatusCode StatusOf(Exception e, ServerCallContext context) =>
-        e is not RpcException && context.CancellationToken.IsCancellationRequested ? StatusCode.Cancelled : StatusOf(e);
+    public static StatusCode StatusOf(Exception e, ServerCallContext context) => e switch
+    {
+        RpcException rpc => rpc.StatusCode,
+        _ when context.Status.StatusCode == StatusCode.DeadlineExceeded => StatusCode.DeadlineExceeded,
+        _ when context.CancellationToken.IsCancellationRequested => StatusCode.Cancelled,
+        _ => StatusOf(e),
+    };
 
     public static StatusCode StatusOf(Exception e) => e switch
     {
