@@ -17,7 +17,7 @@ public sealed class MigratorTests : IDisposable
     [Fact]
     public void A_missing_lower_version_is_applied_although_the_highest_is_recorded()
     {
-        var database = new Database(Options.Create(new StorageOptions { ConnectionString = $"Data Source={path}" }));
+        var database = NewDatabase();
         Migrator.MigrateUp(database);
         using (var connection = database.Open())
         {
@@ -46,7 +46,7 @@ public sealed class MigratorTests : IDisposable
     {
         // Every index is written by every insert into its table: one that repeats another's columns (as
         // ux_shipments_ingest_seq repeated the UNIQUE constraint's own index until M1000) only costs writes.
-        var database = new Database(Options.Create(new StorageOptions { ConnectionString = $"Data Source={path}" }));
+        var database = NewDatabase();
         Migrator.MigrateUp(database);
         using var connection = database.Open();
         var indexes = connection.Query<(string Table, string Index, string Columns)>("""
@@ -63,7 +63,7 @@ public sealed class MigratorTests : IDisposable
     [Fact]
     public void Dropping_the_country_sequence_keeps_every_jurisdiction_row()
     {
-        var database = new Database(Options.Create(new StorageOptions { ConnectionString = $"Data Source={path}" }));
+        var database = NewDatabase();
         Migrator.MigrateUp(database);
         using (var connection = database.Open())
         {
@@ -86,6 +86,8 @@ public sealed class MigratorTests : IDisposable
                 connection.Query<string>("SELECT shipment_id || ' ' || country FROM shipment_countries ORDER BY 1"));
         }
     }
+
+    private Database NewDatabase() => new(Options.Create(new StorageOptions { ConnectionString = $"Data Source={path}" }));
 
     private static long IndexCount(System.Data.Common.DbConnection connection) =>
         connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_shipments_destination_key'");
