@@ -9,7 +9,7 @@ namespace Gateway.Server.Audit;
 /// SQLite's own API: the text columns are bound from the bytes the record was hashed from
 /// (<see cref="AuditRecordEncoder"/>), by parameter index. Through Microsoft.Data.Sqlite, each of the
 /// 16 parameters was looked up by name in the statement, boxed and re-encoded from UTF-16 on every
-/// record: about a third of the writer's user time (docs/performance.md, "Where the audit's cost is"). The stored values
+/// record: about a third of the writer's user time (docs/performance-log.md, "Where the audit's cost is"). The stored values
 /// are the ones the provider stores: integers, text, and the time in its text format.
 /// </summary>
 internal sealed class SqliteAuditInsert : IDisposable

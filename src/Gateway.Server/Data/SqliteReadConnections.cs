@@ -13,7 +13,7 @@ namespace Gateway.Server.Data;
 /// Multi-thread mode is safe as long as no two threads use one connection, or a statement of it, at once.
 /// A lease is held by one batch read at a time, and that read finalizes its statement before it returns
 /// the lease. A statement left to the GC's finalizer thread could run on a connection another thread is
-/// using; that is why the process as a whole stays serialized (docs/performance.md, "Fourth look") and
+/// using; that is why the process as a whole stays serialized (docs/performance-log.md, "Fourth look") and
 /// only this code, whose every statement is disposed in the same method, uses these connections.
 /// </para>
 /// </summary>

@@ -92,7 +92,7 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
     /// Single-row statements on purpose. Multi-row INSERTs of goods and countries were tried and were
     /// slower: Microsoft.Data.Sqlite looks every parameter up by name on every execution
     /// (sqlite3_bind_parameter_index, a linear scan of the statement's names), so binding cost grows
-    /// with the square of a statement's parameter count — 64 goods rows a statement made strncmp 12 %
+    /// with the square of a statement's parameter count — 64 goods rows a statement made strncmp 15 %
     /// of the profile, and 4 rows a statement still lost to one (docs/performance.md). That was through
     /// the provider; on SQLite PreparedCommand now binds by index (decision 89). Multi-row INSERTs still
     /// lose without it: 300,000 country rows through Python's sqlite3 (which also binds by index) took
