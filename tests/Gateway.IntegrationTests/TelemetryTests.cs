@@ -94,6 +94,37 @@ public sealed class TelemetryTests(TelemetryGateway gateway) : IClassFixture<Tel
     }
 
     [Fact]
+    public async Task Ingest_batches_report_how_long_they_held_the_write_lock_by_kind()
+    {
+        long Batches(string kind) => gateway.Points("gateway.ingest.batch_duration")
+            .Where(p => Tags(p) is var t && t["kind"] == kind).Sum(p => p.GetHistogramCount());
+        var before = Batches("shipments");
+
+        using var platform = gateway.Connect("platform");
+        using var channel = platform.CreateChannel();
+        var client = new IngestService.IngestServiceClient(channel);
+        using (var sellers = client.UpsertSellers())
+        {
+            await sellers.RequestStream.WriteAsync(IngestTests.Seller("SEL-TM-1"));
+            await sellers.RequestStream.CompleteAsync();
+            Assert.Equal(1, (await sellers).Inserted);
+        }
+
+        using (var shipments = client.UpsertShipments())
+        {
+            await shipments.RequestStream.WriteAsync(IngestTests.Parcel("SHP-TM-1", "SEL-TM-1"));
+            await shipments.RequestStream.WriteAsync(IngestTests.Parcel("SHP-TM-2", "SEL-TM-1"));
+            await shipments.RequestStream.CompleteAsync();
+            Assert.Equal(2, (await shipments).Inserted);
+        }
+
+        // Two records, one batch. Other fixtures ingest in parallel in this process, so at least one more.
+        Assert.True(Batches("shipments") >= before + 1);
+        Assert.True(Batches("sellers") >= 1);
+        Assert.True(gateway.Points("gateway.ingest.batch_duration").Where(p => Tags(p)["kind"] == "shipments").Sum(p => p.GetHistogramSum()) > 0);
+    }
+
+    [Fact]
     public async Task Job_runs_are_counted_by_job_and_outcome()
     {
         var runner = gateway.Services.GetRequiredService<Gateway.Server.Jobs.GatewayJobRunner>();

@@ -1,6 +1,8 @@
 using System.Data.Common;
+using System.Diagnostics;
 using Gateway.Contracts.V1;
 using Gateway.Server.Data;
+using Gateway.Server.Telemetry;
 using Grpc.Core;
 
 namespace Gateway.Server.Ingest;
@@ -158,27 +160,35 @@ internal sealed partial class IngestPipeline(Database database, ILogger<IngestPi
         }
 
         await using var transaction = await database.Dialect.BeginWriteAsync(connection, kind.Writer.LockTable, cancellationToken);
-        await using var writer = await kind.Writer.BeginBatchAsync(connection, transaction, cancellationToken);
-        await using var sellerExists = new PreparedCommand(connection, transaction, "SELECT 1 FROM sellers WHERE seller_id = @SellerId", "SellerId");
-        foreach (var (index, record) in batch)
+        var locked = Stopwatch.GetTimestamp();
+        try
         {
-            var id = kind.Id(record);
-            if (kind.SellerOf?.Invoke(record) is { } sellerId && !knownSellers.Contains(sellerId))
+            await using var writer = await kind.Writer.BeginBatchAsync(connection, transaction, cancellationToken);
+            await using var sellerExists = new PreparedCommand(connection, transaction, "SELECT 1 FROM sellers WHERE seller_id = @SellerId", "SellerId");
+            foreach (var (index, record) in batch)
             {
-                if (await sellerExists.Set("SellerId", sellerId).ScalarAsync(cancellationToken) is null)
+                var id = kind.Id(record);
+                if (kind.SellerOf?.Invoke(record) is { } sellerId && !knownSellers.Contains(sellerId))
                 {
-                    outcomes.Add((index, id, false, $"seller_id: unknown seller \"{sellerId}\" (send the seller with UpsertSellers first)"));
-                    continue;
+                    if (await sellerExists.Set("SellerId", sellerId).ScalarAsync(cancellationToken) is null)
+                    {
+                        outcomes.Add((index, id, false, $"seller_id: unknown seller \"{sellerId}\" (send the seller with UpsertSellers first)"));
+                        continue;
+                    }
+
+                    knownSellers.Add(sellerId);
                 }
 
-                knownSellers.Add(sellerId);
+                outcomes.Add((index, id, await writer.UpsertAsync(record, cancellationToken), null));
             }
 
-            outcomes.Add((index, id, await writer.UpsertAsync(record, cancellationToken), null));
+            await transaction.CommitAsync(cancellationToken);
+            return outcomes;
         }
-
-        await transaction.CommitAsync(cancellationToken);
-        return outcomes;
+        finally
+        {
+            GatewayMetrics.IngestBatchDuration.Record(Stopwatch.GetElapsedTime(locked).TotalSeconds, new KeyValuePair<string, object?>("kind", kind.Name));
+        }
     }
 
     private static void Reject(IngestSummary summary, long index, string id, string reason)

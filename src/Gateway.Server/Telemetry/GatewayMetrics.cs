@@ -29,6 +29,14 @@ internal static class GatewayMetrics
     public static readonly Histogram<long> AuditBatchSize = Meter.CreateHistogram<long>(
         "gateway.audit.batch_size", unit: "{record}", description: "Audit records committed per group-commit transaction.");
 
+    /// <summary>
+    /// One per ingest batch transaction, tagged kind (sellers | listings | shipments | brands): the time from the
+    /// write lock taken to the commit. On SQLite that lock is the only one, so this is also how long audited
+    /// calls may wait behind an ingest.
+    /// </summary>
+    public static readonly Histogram<double> IngestBatchDuration = Meter.CreateHistogram<double>(
+        "gateway.ingest.batch_duration", unit: "s", description: "Time an ingest batch held the database's write lock, by kind.");
+
     public static readonly Counter<long> ShipmentsScored = Meter.CreateCounter<long>(
         "gateway.risk.shipments_scored", unit: "{shipment}", description: "Shipments scored by the score-shipments job.");
 
