@@ -37,6 +37,7 @@ internal static partial class TargetsBenchmark
         var engine = Number(scoring, EngineLine());
         var inserted = Number(ingest, IngestLine("insert"));
         var changed = Number(ingest, IngestLine("update \\(changed\\)"));
+        var reindexed = Number(ingest, IngestLine("update \\(indexed value changed\\)"));
 
         string Row(string target, string figure, bool met) => $"| {target} | {figure} | {(met ? "met" : "missed")} |";
         Console.WriteLine();
@@ -50,7 +51,8 @@ internal static partial class TargetsBenchmark
         Console.WriteLine(Row("ExportShipments ≥ 250k records/s, fr-customs (core, parties, listings; median of rounds 2–6)", Invariant($"{fr:N0}"), fr >= 250_000));
         Console.WriteLine(Row("scoring ≥ 250k shipments/s on one core (engine)", Invariant($"{engine:N0}"), engine >= 250_000));
         Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, new", Invariant($"{inserted:N0}"), inserted >= 50_000));
-        Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, changed", Invariant($"{changed:N0}"), changed >= 50_000));
+        Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, changed (carrier, a goods line)", Invariant($"{changed:N0}"), changed >= 50_000));
+        Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, changed (also an indexed value)", Invariant($"{reindexed:N0}"), reindexed >= 50_000));
         Console.WriteLine(Row("server peak RSS ≤ 300 MB under the GetShipment load", Invariant($"{rss:F0} MB"), rss <= 300));
         Console.WriteLine(Row("cold start to the first served call ≤ 2 s", Invariant($"{coldStart:F2} s"), coldStart <= 2));
         return 0;

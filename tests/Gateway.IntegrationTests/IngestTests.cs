@@ -276,6 +276,99 @@ public sealed class IngestTests(GatewayServer gateway) : IClassFixture<GatewaySe
     }
 
     [Fact]
+    public async Task A_changed_shipment_is_stored_exactly_whichever_of_its_indexed_or_jurisdiction_values_changed()
+    {
+        var client = Platform(out var scope);
+        using var _ = scope;
+        await Send(client.UpsertSellers(), [Seller("SEL-IT-X"), Seller("SEL-IT-Y")]);
+        var parcel = Parcel("SHP-IT-X-1", "SEL-IT-X");
+        await Send(client.UpsertShipments(), [parcel]);
+        var seq = await Seq();
+
+        // Only values no index covers (the carrier, a goods line): written without the indexed columns and
+        // without touching the jurisdiction rows, which stay right.
+        parcel.Carrier = "La Poste";
+        parcel.Goods[0].Description = "running shoes";
+        parcel.Consignee.City = "Lyon";
+        await Send(client.UpsertShipments(), [parcel]);
+        Assert.True(await Seq() > seq);
+        seq = await Seq();
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-X-1' AND carrier = 'La Poste' AND consignee_city = 'Lyon'"));
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipment_goods WHERE shipment_id = 'SHP-IT-X-1' AND description = 'running shoes'"));
+        Assert.Equal(["BE", "CN", "FR"], await Countries());
+
+        // Each indexed value on its own, a change of letter case or a trailing space included: stored as sent.
+        // (SQL Server's collations call these equal: there every change is written in full.)
+        var changes = new (string Column, Action<Shipment> Change, string Expected)[]
+        {
+            ("tracking_number", p => p.TrackingNumber = "lxSHP-IT-X-1", "lxSHP-IT-X-1"),
+            ("mrn", p => p.Mrn = "26FRX0000000000001", "26FRX0000000000001"),
+            ("seller_id", p => p.SellerId = "SEL-IT-Y", "SEL-IT-Y"),
+            ("consignee_name", p => p.Consignee.Name = "Recipient SHP-IT-X-1 ", "Recipient SHP-IT-X-1 "),
+            ("consignee_postcode", p => p.Consignee.Postcode = "69001", "69001"),
+        };
+        foreach (var (column, change, expected) in changes)
+        {
+            change(parcel);
+            await Send(client.UpsertShipments(), [parcel]);
+            Assert.Equal(1, await Scalar($"SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-X-1' AND {column} = @expected", new { expected }));
+            Assert.True(await Seq() > seq, column);
+            seq = await Seq();
+        }
+
+        parcel.DeclaredAt = Timestamp.FromDateTime(Declared.AddMinutes(1));
+        await Send(client.UpsertShipments(), [parcel]);
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-X-1' AND declared_at = @at", new { at = Declared.AddMinutes(1) }));
+
+        // Jurisdiction: the rows follow the destination, the origin and the route, each on its own.
+        parcel.DestinationCountry = "DE";
+        parcel.Consignee.Country = "DE";
+        await Send(client.UpsertShipments(), [parcel]);
+        Assert.Equal(["BE", "CN", "DE"], await Countries());
+        parcel.CountriesOfRouting[0] = "NL";
+        await Send(client.UpsertShipments(), [parcel]);
+        Assert.Equal(["CN", "DE", "NL"], await Countries());
+        parcel.OriginCountry = "HK";
+        await Send(client.UpsertShipments(), [parcel]);
+        Assert.Equal(["DE", "HK", "NL"], await Countries());
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-X-1' AND origin_country = 'HK' AND destination_country = 'DE' AND countries_of_routing = 'NL'"));
+
+        Task<long> Seq() => Scalar("SELECT ingest_seq FROM shipments WHERE shipment_id = 'SHP-IT-X-1'");
+
+        async Task<List<string>> Countries()
+        {
+            await using var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync();
+            return (await connection.QueryAsync<string>("SELECT country FROM shipment_countries WHERE shipment_id = 'SHP-IT-X-1' ORDER BY country")).AsList();
+        }
+    }
+
+    [Fact]
+    public async Task The_writer_knows_every_indexed_column_of_shipments()
+    {
+        // ShipmentWriter writes a changed shipment without its indexed columns when they are unchanged; a new
+        // index on another column is still kept right, only dearer to maintain. This keeps the list complete.
+        var sql = gateway.Provider switch
+        {
+            "sqlite" => "SELECT DISTINCT ii.name FROM pragma_index_list('shipments') il, pragma_index_info(il.name) ii",
+            "postgres" => """
+                SELECT DISTINCT a.attname FROM pg_index i
+                JOIN pg_class c ON c.oid = i.indrelid JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey)
+                WHERE c.relname = 'shipments'
+                """,
+            _ => null,
+        };
+        if (sql is null)
+        {
+            return;
+        }
+
+        await using var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync();
+        var indexed = (await connection.QueryAsync<string>(sql)).ToHashSet();
+        indexed.ExceptWith(["shipment_id", "ingest_seq"]);
+        Assert.Equal(indexed.Order(), Gateway.Server.Shipments.ShipmentWriter.IndexedColumns.Order());
+    }
+
+    [Fact]
     public async Task Brands_are_stored_with_aliases_and_reference_prices_replaced_as_a_whole()
     {
         var client = Platform(out var scope);

@@ -110,6 +110,13 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual string? WriteBatchSessionSql => null;
 
+    /// <summary>
+    /// Whether <c>=</c> on text is true only for the same characters. SQLite's BINARY collation and PostgreSQL's
+    /// deterministic ones: yes. SQL Server's usual collations ignore case and trailing spaces, so a writer there
+    /// must not conclude from <c>=</c> that a stored value need not be written again.
+    /// </summary>
+    public virtual bool TextEqualityIsExact => true;
+
     public static string Parameter(string column) =>
         "@" + string.Concat(column.Split('_').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..]));
 }

@@ -38,6 +38,9 @@ internal sealed class SqlServerDialect : SqlDialect
 
     public override string ClaimSuffix => "";
 
+    // 'LX1' = 'lx1 ' under SQL Server's default collations (case-insensitive, trailing spaces padded).
+    public override bool TextEqualityIsExact => false;
+
     /// <summary>
     /// MERGE … WITH (HOLDLOCK): without HOLDLOCK (serializable on the key range) two concurrent
     /// MERGEs of a new key can both see "not matched" and one fails with a key violation.

@@ -39,6 +39,60 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
 
     private static readonly string[] UpsertColumns = [.. ShipmentColumns, "content_hash"];
 
+    // The columns an index of shipments covers, besides shipment_id and ingest_seq (migrations M0001, M0300,
+    // M0600). A changed shipment whose values here are all unchanged is written by an UPDATE that leaves them
+    // out: the database then rewrites none of those eight indexes, which were most of a changed shipment's cost
+    // (docs/performance.md, "Ingest"). A column missing here is still written, only less cheaply;
+    // IngestTests checks the list against the database's own (SQLite, PostgreSQL).
+    internal static readonly string[] IndexedColumns =
+        ["tracking_number", "mrn", "seller_id", "declared_at", "origin_country", "destination_country", "consignee_postcode", "consignee_name"];
+
+    // What shipment_countries is derived from: while these are unchanged, so are the shipment's jurisdiction rows.
+    private static readonly string[] JurisdictionColumns = ["origin_country", "destination_country", "countries_of_routing"];
+
+    private static readonly string[] UnindexedColumns = [.. UpsertColumns.Where(c => c != "shipment_id" && !IndexedColumns.Contains(c))];
+
+    private static readonly string[] UnindexedAssignments = [.. UnindexedColumns.Select(Pair)];
+
+    private static readonly string UpdateUnindexed = $"UPDATE shipments SET {string.Join(", ", UnindexedAssignments)} WHERE shipment_id = @ShipmentId";
+
+    private static readonly string[] IndexedUnchanged = [.. IndexedColumns.Select(Pair)];
+
+    private static readonly string[] JurisdictionUnchanged = [.. JurisdictionColumns.Select(Pair)];
+
+    private static readonly string[] ProbeParameters =
+        ["ShipmentId", "ContentHash", .. IndexedColumns.Concat(JurisdictionColumns).Distinct().Select(SqlDialect.Parameter)];
+
+    // The probe's answer (null: no such shipment) as the bits of ProbeState. Identical only while retention has
+    // not removed the personal data since (a re-send restores it, as before). The comparisons are made by the
+    // database, against the values about to be written: a value counts as unchanged only if it is stored exactly
+    // as it would be written again. One statement for all: a second look-up for changed shipments only cost them
+    // more than the comparisons' parameters cost new ones.
+    private static readonly string ProbeComparing = $"""
+        SELECT CASE WHEN content_hash = @ContentHash AND personal_data_removed_at IS NULL THEN 3 ELSE 1 END
+             + CASE WHEN {string.Join(" AND ", IndexedUnchanged)} THEN 4 ELSE 0 END
+             + CASE WHEN {string.Join(" AND ", JurisdictionUnchanged)} THEN 8 ELSE 0 END
+        FROM shipments WHERE shipment_id = @ShipmentId
+        """;
+
+    // Where text equality is not exact (SQL Server), every changed shipment is written in full.
+    private const string ProbeHashOnly = """
+        SELECT CASE WHEN content_hash = @ContentHash AND personal_data_removed_at IS NULL THEN 3 ELSE 1 END
+        FROM shipments WHERE shipment_id = @ShipmentId
+        """;
+
+    [Flags]
+    private enum ProbeState
+    {
+        Exists = 1,
+        Identical = 2,
+        IndexedSame = 4,
+        JurisdictionSame = 8,
+    }
+
+    // "column = @Column": an assignment after SET, a comparison after WHEN.
+    private static string Pair(string column) => $"{column} = {SqlDialect.Parameter(column)}";
+
     private static readonly string InsertGoods =
         $"INSERT INTO shipment_goods ({string.Join(", ", GoodsColumns)}) VALUES ({string.Join(", ", GoodsColumns.Select(SqlDialect.Parameter))})";
 
@@ -48,6 +102,8 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
     private static readonly byte[] HashVersion = "shipment-v1\n"u8.ToArray();
 
     private readonly string upsertShipment = database.Dialect.Upsert("shipments", ["shipment_id"], UpsertColumns);
+
+    private readonly bool comparesColumns = database.Dialect.TextEqualityIsExact;
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -100,14 +156,11 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
     /// </remarks>
     private sealed class Batch(ShipmentWriter writer, DbConnection connection, DbTransaction transaction, long nextSequence) : IRecordBatch<Shipment>
     {
-        private const int Unchanged = 2;
-
-        // null: no such shipment; 1: exists and differs (or its personal data was removed by retention,
-        // which a re-send restores as before); 2: exists, identical.
-        private readonly PreparedCommand probe = new(connection, transaction,
-            "SELECT CASE WHEN content_hash = @ContentHash AND personal_data_removed_at IS NULL THEN 2 ELSE 1 END FROM shipments WHERE shipment_id = @ShipmentId",
-            "ShipmentId", "ContentHash");
+        private readonly PreparedCommand probe = writer.comparesColumns
+            ? new(connection, transaction, ProbeComparing, ProbeParameters)
+            : new(connection, transaction, ProbeHashOnly, "ShipmentId", "ContentHash");
         private readonly PreparedCommand upsert = new(connection, transaction, writer.upsertShipment, [.. ShipmentColumns.Select(SqlDialect.Parameter), "@ContentHash"]);
+        private readonly PreparedCommand updateUnindexed = new(connection, transaction, UpdateUnindexed, [.. UnindexedColumns.Select(SqlDialect.Parameter), "@ShipmentId"]);
         private readonly PreparedCommand deleteGoods = new(connection, transaction, "DELETE FROM shipment_goods WHERE shipment_id = @ShipmentId", "ShipmentId");
         private readonly PreparedCommand deleteCountries = new(connection, transaction, "DELETE FROM shipment_countries WHERE shipment_id = @ShipmentId", "ShipmentId");
         private readonly PreparedCommand insertGoods = new(connection, transaction, InsertGoods, GoodsColumns.Select(SqlDialect.Parameter));
@@ -118,43 +171,58 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
         {
             var id = s.ShipmentId;
             var hash = ContentHash(s);
-            var state = await probe.Set(0, id).Set(1, hash).ScalarAsync(cancellationToken);
-            if (state is not null && Convert.ToInt32(state, System.Globalization.CultureInfo.InvariantCulture) == Unchanged)
+            var now = writer.Now;
+            var origin = s.OriginCountry.ToUpperInvariant();
+            var destination = s.DestinationCountry.ToUpperInvariant();
+            var routing = string.Join(',', s.CountriesOfRouting.Select(c => c.ToUpperInvariant()));
+            var declared = s.DeclaredAt?.ToDateTime() ?? now;
+            probe.Set("ShipmentId", id).Set("ContentHash", hash);
+            if (writer.comparesColumns)
+            {
+                BindIndexed(probe, s, origin, destination, declared).Set("CountriesOfRouting", routing);
+            }
+
+            var found = await probe.ScalarAsync(cancellationToken);
+            var state = found is null ? 0 : (ProbeState)Convert.ToInt32(found, System.Globalization.CultureInfo.InvariantCulture);
+            if (state.HasFlag(ProbeState.Identical))
             {
                 // Identical re-send: nothing stored would change, so nothing is written — no new
                 // ingest_seq (feed readers and the scoring job see no phantom change), no index churn.
                 return false;
             }
 
-            var existed = state is not null;
-            var sequence = nextSequence++;
-            var now = writer.Now;
+            var existed = state.HasFlag(ProbeState.Exists);
+            // A changed shipment whose indexed values are all unchanged: the same values, without those columns.
+            var command = state.HasFlag(ProbeState.IndexedSame) ? updateUnindexed : upsert;
+            if (command == upsert)
+            {
+                BindIndexed(upsert, s, origin, destination, declared);
+            }
 
-            BindParty(upsert, "Consignor", s.Consignor);
-            BindParty(upsert, "Consignee", s.Consignee);
-            await upsert
+            BindParty(command, "Consignor", s.Consignor, withNameAndPostcode: true);
+            BindParty(command, "Consignee", s.Consignee, withNameAndPostcode: false);
+            await command
                 .Set("ShipmentId", id)
-                .Set("IngestSeq", sequence)
-                .Set("TrackingNumber", s.TrackingNumber)
-                .Set("Mrn", s.Mrn)
+                .Set("IngestSeq", nextSequence++)
                 .Set("PlatformOrderId", s.PlatformOrderId)
-                .Set("SellerId", s.SellerId)
-                .Set("OriginCountry", s.OriginCountry.ToUpperInvariant())
-                .Set("DestinationCountry", s.DestinationCountry.ToUpperInvariant())
-                .Set("CountriesOfRouting", string.Join(',', s.CountriesOfRouting.Select(c => c.ToUpperInvariant())))
+                .Set("CountriesOfRouting", routing)
                 .Set("Carrier", s.Carrier)
                 .Set("TransportMode", s.TransportMode)
-                .Set("DeclaredAt", s.DeclaredAt?.ToDateTime() ?? now)
                 .Set("ShippedAt", s.ShippedAt?.ToDateTime() ?? now)
                 .Set("UpdatedAt", now)
                 .Set("ContentHash", hash)
                 .ExecuteAsync(cancellationToken);
 
+            // Goods are replaced as a whole: the platform's record is the truth. Jurisdiction rows only when what
+            // they are derived from changed.
+            var sameJurisdiction = state.HasFlag(ProbeState.JurisdictionSame);
             if (existed)
             {
-                // Goods and countries are replaced as a whole: the platform's record is the truth.
                 await deleteGoods.Set("ShipmentId", id).ExecuteAsync(cancellationToken);
-                await deleteCountries.Set("ShipmentId", id).ExecuteAsync(cancellationToken);
+                if (!sameJurisdiction)
+                {
+                    await deleteCountries.Set("ShipmentId", id).ExecuteAsync(cancellationToken);
+                }
             }
 
             var line = 0;
@@ -175,6 +243,11 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
                     .ExecuteAsync(cancellationToken);
             }
 
+            if (sameJurisdiction)
+            {
+                return !existed;
+            }
+
             // Destination, origin and routing countries: what puts the shipment in a jurisdiction.
             countries.Clear();
             foreach (var c in s.CountriesOfRouting.Prepend(s.OriginCountry).Prepend(s.DestinationCountry))
@@ -189,19 +262,37 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
             return !existed;
         }
 
-        private static void BindParty(PreparedCommand command, string prefix, Party? p) => command
-            .Set(prefix + "Name", p?.Name ?? "")
-            .Set(prefix + "Address", string.Join('\n', p?.AddressLines ?? []))
-            .Set(prefix + "Postcode", p?.Postcode ?? "")
-            .Set(prefix + "City", p?.City ?? "")
-            .Set(prefix + "Country", p?.Country ?? "")
-            .Set(prefix + "Email", p?.Email ?? "")
-            .Set(prefix + "Phone", p?.Phone ?? "")
-            .Set(prefix + "Eori", p?.Eori ?? "");
+        // The values of IndexedColumns: compared by the probe, written by the full upsert only.
+        private static PreparedCommand BindIndexed(PreparedCommand command, Shipment s, string origin, string destination, DateTime declared) => command
+            .Set("TrackingNumber", s.TrackingNumber)
+            .Set("Mrn", s.Mrn)
+            .Set("SellerId", s.SellerId)
+            .Set("DeclaredAt", declared)
+            .Set("OriginCountry", origin)
+            .Set("DestinationCountry", destination)
+            .Set("ConsigneePostcode", s.Consignee?.Postcode ?? "")
+            .Set("ConsigneeName", s.Consignee?.Name ?? "");
+
+        // The consignee's name and postcode are indexed (BindIndexed binds them); the consignor's are not.
+        private static void BindParty(PreparedCommand command, string prefix, Party? p, bool withNameAndPostcode)
+        {
+            if (withNameAndPostcode)
+            {
+                command.Set(prefix + "Name", p?.Name ?? "").Set(prefix + "Postcode", p?.Postcode ?? "");
+            }
+
+            command
+                .Set(prefix + "Address", string.Join('\n', p?.AddressLines ?? []))
+                .Set(prefix + "City", p?.City ?? "")
+                .Set(prefix + "Country", p?.Country ?? "")
+                .Set(prefix + "Email", p?.Email ?? "")
+                .Set(prefix + "Phone", p?.Phone ?? "")
+                .Set(prefix + "Eori", p?.Eori ?? "");
+        }
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var command in new[] { probe, upsert, deleteGoods, deleteCountries, insertGoods, insertCountry })
+            foreach (var command in new[] { probe, upsert, updateUnindexed, deleteGoods, deleteCountries, insertGoods, insertCountry })
             {
                 await command.DisposeAsync();
             }
