@@ -250,9 +250,8 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
 
             // Destination, origin and routing countries: what puts the shipment in a jurisdiction.
             countries.Clear();
-            foreach (var c in s.CountriesOfRouting.Prepend(s.OriginCountry).Prepend(s.DestinationCountry))
+            foreach (var country in s.CountriesOfRouting.Select(c => c.ToUpperInvariant()).Prepend(origin).Prepend(destination))
             {
-                var country = c.ToUpperInvariant();
                 if (country.Length == 2 && countries.Add(country))
                 {
                     await insertCountry.Set(0, id).Set(1, country).ExecuteAsync(cancellationToken);
