@@ -18,7 +18,8 @@ namespace Gateway.Benchmarks;
 /// <summary>
 /// Ingest throughput through the real gRPC IngestService: a gateway on loopback with mutual TLS and
 /// a fresh SQLite file, the platform client streaming synthetic shipments.
-/// `ingest [--shipments N] [--warmup N] [--sellers N] [--streams K]` — K concurrent UpsertShipments streams.
+/// `ingest [--shipments N] [--warmup N] [--sellers N] [--streams K] [--per-message M]` — K concurrent streams, each of
+/// UpsertShipments (one shipment a message, the default) or, with M over 1, of UpsertShipmentBatches with M shipments a message.
 /// </summary>
 /// <remarks>
 /// The three passes are measured on a fresh database after the same passes over the first <c>--warmup</c>
@@ -34,6 +35,7 @@ internal static class IngestBenchmark
         var warmup = Option(args, "--warmup", 20_000);
         var sellerCount = Option(args, "--sellers", 2000);
         var streams = Option(args, "--streams", 1);
+        var perMessage = Option(args, "--per-message", 1);
         var root = Path.Combine(Path.GetTempPath(), "gateway-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var pki = Path.Combine(root, "pki");
         DevPki.Create(pki);
@@ -43,10 +45,10 @@ internal static class IngestBenchmark
             var records = market.Shipments(shipments).ToList();
             if (warmup > 0)
             {
-                await IngestAsync(root, pki, "warmup", market, records[..Math.Min(warmup, shipments)], streams, report: false);
+                await IngestAsync(root, pki, "warmup", market, records[..Math.Min(warmup, shipments)], streams, perMessage, report: false);
             }
 
-            await IngestAsync(root, pki, "measured", market, records, streams, report: true);
+            await IngestAsync(root, pki, "measured", market, records, streams, perMessage, report: true);
             return 0;
         }
         finally
@@ -61,7 +63,7 @@ internal static class IngestBenchmark
         }
     }
 
-    private static async Task IngestAsync(string root, string pki, string name, SyntheticMarketplace market, List<Shipment> records, int streams, bool report)
+    private static async Task IngestAsync(string root, string pki, string name, SyntheticMarketplace market, List<Shipment> records, int streams, int perMessage, bool report)
     {
         var port = FreePort();
         string[] settings =
@@ -98,7 +100,9 @@ internal static class IngestBenchmark
                 var cpu = process.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 var slices = Enumerable.Range(0, streams).Select(k => data.Where((_, i) => i % streams == k)).ToList();
-                var summaries = await Task.WhenAll(slices.Select(slice => Send(client.UpsertShipments(), slice)));
+                var summaries = await Task.WhenAll(slices.Select(slice => perMessage == 1
+                    ? Send(client.UpsertShipments(), slice)
+                    : Send(client.UpsertShipmentBatches(), slice.Chunk(perMessage).Select(c => new ShipmentIngestBatch { Shipments = { c } }))));
                 var seconds = clock.Elapsed.TotalSeconds;
                 if (!report)
                 {
@@ -112,7 +116,7 @@ internal static class IngestBenchmark
                 var updated = summaries.Sum(s => s.Updated);
                 var rejected = summaries.Sum(s => s.Rejected);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"ingest {pass}: {data.Count} shipments over {streams} stream(s) in {seconds:F1} s = {data.Count / seconds:F0} shipments/s, {cpuMicros:F1} µs CPU per shipment (client + server, one process), load {load} (inserted {inserted}, updated {updated}, rejected {rejected})"));
+                    $"ingest {pass}: {data.Count} shipments over {streams} stream(s), {perMessage} a message, in {seconds:F1} s = {data.Count / seconds:F0} shipments/s, {cpuMicros:F1} µs CPU per shipment (client + server, one process), load {load} (inserted {inserted}, updated {updated}, rejected {rejected})"));
                 var (batchesAfter, heldAfter) = writer.Totals;
                 var (batches, held) = (batchesAfter - batchesBefore, heldAfter - heldBefore);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -24,7 +24,9 @@ internal static partial class TargetsBenchmark
         var load = await RunChildAsync("load", "--requests", Invariant(requests));
         var export = await RunChildAsync("export", "--shipments", Invariant(exportShipments), "--rounds", "6");
         var scoring = await RunChildAsync("scoring");
-        var ingest = await RunChildAsync("ingest", "--shipments", Invariant(ingestShipments));
+        // The bulk path (UpsertShipmentBatches, 1,000 shipments a message), then one shipment a message (UpsertShipments).
+        var ingest = await RunChildAsync("ingest", "--shipments", Invariant(ingestShipments), "--per-message", "1000");
+        var ingestSingly = await RunChildAsync("ingest", "--shipments", Invariant(ingestShipments), "--per-message", "1");
 
         var ratio = Number(load, RatioLine());
         var p99 = Number(load, P99Line());
@@ -38,6 +40,9 @@ internal static partial class TargetsBenchmark
         var inserted = Number(ingest, IngestLine("insert"));
         var changed = Number(ingest, IngestLine("update \\(changed\\)"));
         var reindexed = Number(ingest, IngestLine("update \\(indexed value changed\\)"));
+        var insertedSingly = Number(ingestSingly, IngestLine("insert"));
+        var changedSingly = Number(ingestSingly, IngestLine("update \\(changed\\)"));
+        var reindexedSingly = Number(ingestSingly, IngestLine("update \\(indexed value changed\\)"));
 
         string Row(string target, string figure, bool met) => $"| {target} | {figure} | {(met ? "met" : "missed")} |";
         Console.WriteLine();
@@ -50,9 +55,12 @@ internal static partial class TargetsBenchmark
         Console.WriteLine(Row("ExportShipments ≥ 250k records/s, de-customs (core; median of rounds 2–6)", Invariant($"{de:N0}"), de >= 250_000));
         Console.WriteLine(Row("ExportShipments ≥ 250k records/s, fr-customs (core, parties, listings; median of rounds 2–6)", Invariant($"{fr:N0}"), fr >= 250_000));
         Console.WriteLine(Row("scoring ≥ 250k shipments/s on one core (engine)", Invariant($"{engine:N0}"), engine >= 250_000));
-        Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, new", Invariant($"{inserted:N0}"), inserted >= 50_000));
-        Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, changed (carrier, a goods line)", Invariant($"{changed:N0}"), changed >= 50_000));
-        Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, changed (also an indexed value)", Invariant($"{reindexed:N0}"), reindexed >= 50_000));
+        Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, new (1,000 a message)", Invariant($"{inserted:N0}"), inserted >= 50_000));
+        Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, changed: carrier, a goods line (1,000 a message)", Invariant($"{changed:N0}"), changed >= 50_000));
+        Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, changed: also an indexed value (1,000 a message)", Invariant($"{reindexed:N0}"), reindexed >= 50_000));
+        Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, new (one a message)", Invariant($"{insertedSingly:N0}"), insertedSingly >= 50_000));
+        Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, changed: carrier, a goods line (one a message)", Invariant($"{changedSingly:N0}"), changedSingly >= 50_000));
+        Console.WriteLine(Row("ingest ≥ 50k shipments/s into SQLite, changed: also an indexed value (one a message)", Invariant($"{reindexedSingly:N0}"), reindexedSingly >= 50_000));
         Console.WriteLine(Row("server peak RSS ≤ 300 MB under the GetShipment load", Invariant($"{rss:F0} MB"), rss <= 300));
         Console.WriteLine(Row("cold start to the first served call ≤ 2 s", Invariant($"{coldStart:F2} s"), coldStart <= 2));
         return 0;

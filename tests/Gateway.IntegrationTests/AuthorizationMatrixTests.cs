@@ -127,6 +127,7 @@ public sealed class AuthorizationMatrixTests(MatrixGateway gateway) : IClassFixt
         ["gateway.v1.IngestService/UpsertShipments"] = new("platform", _ => DemoShipment()),
         ["gateway.v1.IngestService/UpsertListings"] = new("platform", _ => DemoListing()),
         ["gateway.v1.IngestService/UpsertBrands"] = new("platform", _ => new Brand { BrandId = "BR-MATRIX", Name = "Matrix" }),
+        ["gateway.v1.IngestService/UpsertShipmentBatches"] = new("platform", _ => new ShipmentIngestBatch { Shipments = { DemoShipment() } }),
         ["gateway.v1.EnforcementFeedService/ListEnforcementEvents"] = new("platform", _ => new ListEnforcementEventsRequest { Max = 10 }),
         ["gateway.v1.AuditService/QueryAudit"] = new("oversight", _ => new QueryAuditRequest { Context = Calls.Context(), CaseReference = "NONE" }),
         ["gateway.v1.AuditService/VerifyAudit"] = new("oversight", _ => new VerifyAuditRequest { Context = Calls.Context() }),
@@ -149,6 +150,7 @@ public sealed class AuthorizationMatrixTests(MatrixGateway gateway) : IClassFixt
         ["gateway.v1.IngestService/UpsertShipments"] = "platform ingest, not jurisdiction-scoped",
         ["gateway.v1.IngestService/UpsertListings"] = "platform ingest, not jurisdiction-scoped",
         ["gateway.v1.IngestService/UpsertBrands"] = "platform ingest, not jurisdiction-scoped",
+        ["gateway.v1.IngestService/UpsertShipmentBatches"] = "platform ingest, not jurisdiction-scoped",
         ["gateway.v1.EnforcementFeedService/ListEnforcementEvents"] = "the platform's feed, not jurisdiction-scoped",
         ["gateway.v1.AuditService/QueryAudit"] = "oversight reads the whole log by design",
         ["gateway.v1.AuditService/VerifyAudit"] = "oversight verifies the whole chain by design",
@@ -371,7 +373,7 @@ public sealed class AuthorizationMatrixTests(MatrixGateway gateway) : IClassFixt
         // Every agency/investigator RPC carries the envelope; only ingest and the feed (platform machinery) do not.
         Assert.Equal(
             ["gateway.v1.EnforcementFeedService/ListEnforcementEvents", "gateway.v1.IngestService/UpsertBrands", "gateway.v1.IngestService/UpsertListings",
-             "gateway.v1.IngestService/UpsertSellers", "gateway.v1.IngestService/UpsertShipments"],
+             "gateway.v1.IngestService/UpsertSellers", "gateway.v1.IngestService/UpsertShipmentBatches", "gateway.v1.IngestService/UpsertShipments"],
             ContractMethods().Where(m => !HasRequestContext(m)).Select(Key).Order());
         AssertAll(results, _ => StatusCode.InvalidArgument);
         Assert.All(results, r => Assert.Contains("context.legal_basis", r.Fields));

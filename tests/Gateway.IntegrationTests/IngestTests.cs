@@ -165,6 +165,53 @@ public sealed class IngestTests(GatewayServer gateway) : IClassFixture<GatewaySe
     }
 
     [Fact]
+    public async Task Shipments_sent_many_to_a_message_are_checked_counted_and_written_one_by_one()
+    {
+        var client = Platform(out var scope);
+        using var _ = scope;
+        await Send(client.UpsertSellers(), [Seller("SEL-IT-M")]);
+        var parcels = Enumerable.Range(0, 2300).Select(i => Parcel($"SHP-IT-M-{i:D4}", "SEL-IT-M", i % 2 == 0 ? "FR" : "DE")).ToList();
+        parcels[1].DestinationCountry = "fr";
+        parcels[1001].Goods.Clear();
+        parcels[2299].SellerId = "SEL-NOBODY";
+        // Messages of one, none, a thousand and more shipments, so that messages and the gateway's write
+        // batches of 1,000 fall at different places.
+        int[] sizes = [1, 0, 1, 998, 1, 1299, 0];
+        var messages = new List<ShipmentIngestBatch>();
+        var at = 0;
+        foreach (var size in sizes)
+        {
+            messages.Add(new ShipmentIngestBatch { Shipments = { parcels.Skip(at).Take(size) } });
+            at += size;
+        }
+
+        var summary = await Send(client.UpsertShipmentBatches(), messages);
+
+        Assert.Equal((2300L, 2297L, 0L, 3L), (summary.Received, summary.Inserted, summary.Updated, summary.Rejected));
+        // Positions count shipments in the stream, not messages.
+        Assert.Equal([(1L, "SHP-IT-M-0001"), (1001L, "SHP-IT-M-1001"), (2299L, "SHP-IT-M-2299")], summary.Rejections.Select(r => (r.Index, r.Id)));
+        Assert.Contains("destination_country", summary.Rejections[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("goods: at least one goods line is required", summary.Rejections[1].Reason, StringComparison.Ordinal);
+        Assert.Contains("unknown seller \"SEL-NOBODY\"", summary.Rejections[2].Reason, StringComparison.Ordinal);
+        Assert.Equal(2297, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id LIKE 'SHP-IT-M-%'"));
+        Assert.Equal(2 * 2297, await Scalar("SELECT COUNT(*) FROM shipment_goods WHERE shipment_id LIKE 'SHP-IT-M-%'"));
+        Assert.Equal(3 * 2297, await Scalar("SELECT COUNT(*) FROM shipment_countries WHERE shipment_id LIKE 'SHP-IT-M-%'"));
+
+        // Written in stream order, as one record a message would be.
+        await using var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync();
+        var sequence = (await connection.QueryAsync<long>(
+            "SELECT ingest_seq FROM shipments WHERE shipment_id LIKE 'SHP-IT-M-%' ORDER BY shipment_id")).ToList();
+        Assert.Equal(sequence.Order(), sequence);
+
+        // A re-send in other message sizes changes the one shipment that changed.
+        parcels[2].Carrier = "Changed Carrier";
+        var again = await Send(client.UpsertShipmentBatches(), parcels.Chunk(700).Select(c => new ShipmentIngestBatch { Shipments = { c } }));
+        Assert.Equal((2300L, 0L, 2297L, 3L), (again.Received, again.Inserted, again.Updated, again.Rejected));
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id LIKE 'SHP-IT-M-%' AND ingest_seq > @Last", new { Last = sequence.Max() }));
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-M-0002' AND carrier = 'Changed Carrier'"));
+    }
+
+    [Fact]
     public async Task An_agency_cannot_ingest()
     {
         using var fr = gateway.Connect("fr-customs");

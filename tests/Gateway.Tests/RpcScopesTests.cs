@@ -20,7 +20,7 @@ public sealed class RpcScopesTests
     public void Every_served_rpc_of_the_contract_has_a_scope()
     {
         var methods = ServedServices().SelectMany(s => s.Methods).Select(m => $"/{m.Service.FullName}/{m.Name}").ToList();
-        Assert.Equal(19, methods.Count);
+        Assert.Equal(20, methods.Count);
         Assert.All(methods, method => Assert.True(RpcScopes.TryGetPolicy(method, out _), $"{method} has no scope"));
         Assert.Equal(methods.Order(), RpcScopes.All.Keys.Order());
     }
@@ -40,6 +40,7 @@ public sealed class RpcScopesTests
     [InlineData("/gateway.v1.LeadService/AcknowledgeLeads", "leads:read")]
     [InlineData("/gateway.v1.LeadService/GetLead", "leads:read|leads:write")]
     [InlineData("/gateway.v1.IngestService/UpsertShipments", "ingest:write")]
+    [InlineData("/gateway.v1.IngestService/UpsertShipmentBatches", "ingest:write")]
     [InlineData("/gateway.v1.EnforcementFeedService/ListEnforcementEvents", "feed:read")]
     [InlineData("/gateway.v1.AuditService/VerifyAudit", "audit:read")]
     public void Scopes_follow_the_API_contract(string method, string policy)

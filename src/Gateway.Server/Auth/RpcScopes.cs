@@ -28,6 +28,7 @@ internal static class RpcScopes
         [Full(IngestService.Descriptor, "UpsertShipments")] = Scopes.IngestWrite,
         [Full(IngestService.Descriptor, "UpsertListings")] = Scopes.IngestWrite,
         [Full(IngestService.Descriptor, "UpsertBrands")] = Scopes.IngestWrite,
+        [Full(IngestService.Descriptor, "UpsertShipmentBatches")] = Scopes.IngestWrite,
         [Full(EnforcementFeedService.Descriptor, "ListEnforcementEvents")] = Scopes.FeedRead,
         [Full(AuditService.Descriptor, "QueryAudit")] = Scopes.AuditRead,
         [Full(AuditService.Descriptor, "VerifyAudit")] = Scopes.AuditRead,

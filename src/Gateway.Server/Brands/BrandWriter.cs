@@ -33,7 +33,7 @@ internal sealed class BrandWriter(Database database, TimeProvider clock) : IReco
             VALUES (@BrandId, @Category, @MinMinor, @MaxMinor, @Currency)
             """, "BrandId", "Category", "MinMinor", "MaxMinor", "Currency");
 
-        public async Task<bool> UpsertAsync(Brand brand, CancellationToken cancellationToken = default)
+        public async Task<bool> UpsertAsync(Brand brand, object? prepared, CancellationToken cancellationToken = default)
         {
             var existed = await exists.Set("BrandId", brand.BrandId).ScalarAsync(cancellationToken) is not null;
             await upsert

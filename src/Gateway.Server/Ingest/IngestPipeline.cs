@@ -39,7 +39,7 @@ internal sealed partial class IngestPipeline(Database database, ILogger<IngestPi
         var knownSellers = new HashSet<string>(StringComparer.Ordinal);
         // Written by the storage side only (one batch at a time), merged into the summary at the end.
         var written = new IngestSummary();
-        var batch = new List<(long Index, T Record)>(BatchSize);
+        var batch = new List<(long Index, T Record, object? Prepared)>(BatchSize);
         Task? writing = null;
         long index = 0;
         try
@@ -55,7 +55,8 @@ internal sealed partial class IngestPipeline(Database database, ILogger<IngestPi
                     continue;
                 }
 
-                batch.Add((position, record));
+                // Derived here, beside the previous batch's write rather than inside the next one's lock.
+                batch.Add((position, record, kind.Writer.Prepare(record)));
                 if (batch.Count == BatchSize)
                 {
                     // While one batch is written, the next is read and validated. Batches still commit
@@ -68,7 +69,7 @@ internal sealed partial class IngestPipeline(Database database, ILogger<IngestPi
                     }
 
                     var full = batch;
-                    batch = new List<(long Index, T Record)>(BatchSize);
+                    batch = new List<(long Index, T Record, object? Prepared)>(BatchSize);
                     writing = Task.Run(() => WriteAsync(kind, full, written, knownSellers, cancellationToken), cancellationToken);
                 }
             }
@@ -103,7 +104,7 @@ internal sealed partial class IngestPipeline(Database database, ILogger<IngestPi
         return summary;
     }
 
-    private async Task WriteAsync<T>(Kind<T> kind, List<(long Index, T Record)> batch, IngestSummary summary, HashSet<string> knownSellers, CancellationToken cancellationToken)
+    private async Task WriteAsync<T>(Kind<T> kind, List<(long Index, T Record, object? Prepared)> batch, IngestSummary summary, HashSet<string> knownSellers, CancellationToken cancellationToken)
     {
         List<(long Index, string Id, bool Inserted, string? Reason)> outcomes;
         try
@@ -148,7 +149,7 @@ internal sealed partial class IngestPipeline(Database database, ILogger<IngestPi
     }
 
     private async Task<List<(long, string, bool, string?)>> WriteInOneTransactionAsync<T>(
-        Kind<T> kind, List<(long Index, T Record)> batch, HashSet<string> knownSellers, CancellationToken cancellationToken)
+        Kind<T> kind, List<(long Index, T Record, object? Prepared)> batch, HashSet<string> knownSellers, CancellationToken cancellationToken)
     {
         var outcomes = new List<(long, string, bool, string?)>(batch.Count);
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -165,7 +166,7 @@ internal sealed partial class IngestPipeline(Database database, ILogger<IngestPi
         {
             await using var writer = await kind.Writer.BeginBatchAsync(connection, transaction, cancellationToken);
             await using var sellerExists = new PreparedCommand(connection, transaction, "SELECT 1 FROM sellers WHERE seller_id = @SellerId", "SellerId");
-            foreach (var (index, record) in batch)
+            foreach (var (index, record, prepared) in batch)
             {
                 var id = kind.Id(record);
                 if (kind.SellerOf?.Invoke(record) is { } sellerId && !knownSellers.Contains(sellerId))
@@ -179,7 +180,7 @@ internal sealed partial class IngestPipeline(Database database, ILogger<IngestPi
                     knownSellers.Add(sellerId);
                 }
 
-                outcomes.Add((index, id, await writer.UpsertAsync(record, cancellationToken), null));
+                outcomes.Add((index, id, await writer.UpsertAsync(record, prepared, cancellationToken), null));
             }
 
             await transaction.CommitAsync(cancellationToken);

@@ -26,7 +26,13 @@ internal sealed class IngestServiceEndpoint(
         pipeline.RunAsync(new("sellers", sellers, IngestValidation.Validate, s => s.SellerId), requestStream, Caller(context), context.CancellationToken);
 
     public override Task<IngestSummary> UpsertShipments(IAsyncStreamReader<Shipment> requestStream, ServerCallContext context) =>
-        pipeline.RunAsync(new("shipments", shipments, IngestValidation.Validate, s => s.ShipmentId, s => s.SellerId), requestStream, Caller(context), context.CancellationToken);
+        pipeline.RunAsync(Shipments, requestStream, Caller(context), context.CancellationToken);
+
+    // The same pipeline over the batches' shipments, one by one: the same checks, batches of writes and summary.
+    public override Task<IngestSummary> UpsertShipmentBatches(IAsyncStreamReader<ShipmentIngestBatch> requestStream, ServerCallContext context) =>
+        pipeline.RunAsync(Shipments, new FlattenedStreamReader<ShipmentIngestBatch, Shipment>(requestStream, b => b.Shipments), Caller(context), context.CancellationToken);
+
+    private IngestPipeline.Kind<Shipment> Shipments => new("shipments", shipments, IngestValidation.Validate, s => s.ShipmentId, s => s.SellerId);
 
     public override Task<IngestSummary> UpsertListings(IAsyncStreamReader<Listing> requestStream, ServerCallContext context) =>
         pipeline.RunAsync(new("listings", listings, IngestValidation.Validate, l => l.ListingId, l => l.SellerId), requestStream, Caller(context), context.CancellationToken);

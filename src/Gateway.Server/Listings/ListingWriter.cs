@@ -33,7 +33,7 @@ internal sealed class ListingWriter(Database database, TimeProvider clock) : IRe
         private readonly PreparedCommand exists = new(connection, transaction, "SELECT 1 FROM listings WHERE listing_id = @ListingId", "ListingId");
         private readonly PreparedCommand upsert = new(connection, transaction, writer.upsert, Columns.Select(SqlDialect.Parameter));
 
-        public async Task<bool> UpsertAsync(Listing listing, CancellationToken cancellationToken = default)
+        public async Task<bool> UpsertAsync(Listing listing, object? prepared, CancellationToken cancellationToken = default)
         {
             var existed = await exists.Set("ListingId", listing.ListingId).ScalarAsync(cancellationToken) is not null;
             var now = writer.Now;

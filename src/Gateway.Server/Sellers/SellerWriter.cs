@@ -43,7 +43,7 @@ internal sealed class SellerWriter(Database database, TimeProvider clock) : IRec
         private readonly PreparedCommand exists = new(connection, transaction, "SELECT 1 FROM sellers WHERE seller_id = @SellerId", "SellerId");
         private readonly PreparedCommand upsert = new(connection, transaction, writer.upsert, Columns.Select(SqlDialect.Parameter));
 
-        public async Task<bool> UpsertAsync(Seller seller, CancellationToken cancellationToken = default)
+        public async Task<bool> UpsertAsync(Seller seller, object? prepared, CancellationToken cancellationToken = default)
         {
             var existed = await exists.Set("SellerId", seller.SellerId).ScalarAsync(cancellationToken) is not null;
             var now = writer.Now;
