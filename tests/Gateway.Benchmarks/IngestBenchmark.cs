@@ -131,28 +131,6 @@ internal static class IngestBenchmark
     }
 
     /// <summary>
-    /// Waits until the JIT has compiled nothing for half a second (20 s at most). The runtime promotes hot
-    /// methods to optimised code on a background thread some time after they become hot; without the wait, the
-    /// warm-up's promotions (≈ 1.4 s of a core) ran during the measured insert pass.
-    /// </summary>
-    private static async Task JitSettledAsync()
-    {
-        var deadline = Stopwatch.StartNew();
-        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            await Task.Delay(500);
-            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
-            if (now == compiled)
-            {
-                return;
-            }
-
-            compiled = now;
-        }
-    }
-
-    /// <summary>
     /// The gateway's own measure of its single write path (<c>gateway.ingest.batch_duration</c>): how long the
     /// batches of one kind held the write lock. Near 100 % of a pass, the write path alone sets the rate.
     /// </summary>
