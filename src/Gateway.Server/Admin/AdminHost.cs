@@ -11,7 +11,8 @@ internal static class AdminHost
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
-            Args = [.. configurationArgs],
+            // Read once, as the gateway's own (GatewayApp.NoConfigurationReload says why).
+            Args = [GatewayApp.NoConfigurationReload, .. configurationArgs],
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
