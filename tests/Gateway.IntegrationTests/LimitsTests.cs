@@ -124,6 +124,46 @@ public sealed class LimitsTests(LimitsGateway gateway) : IClassFixture<LimitsGat
     }
 
     [Fact]
+    public async Task A_message_of_shipments_over_the_maximum_is_resource_exhausted_and_writes_nothing()
+    {
+        using var platform = gateway.Connect("platform");
+        using var channel = platform.CreateChannel();
+        var ingest = new IngestService.IngestServiceClient(channel);
+        var parcels = Enumerable.Range(0, 400).Select(i => IngestTests.Parcel($"SHP-LIM-B-{i:D3}", "SEL-0001")).ToList();
+        var whole = new ShipmentIngestBatch { Shipments = { parcels } };
+        Assert.True(whole.CalculateSize() > 65_536);
+
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var call = ingest.UpsertShipmentBatches();
+            await call.RequestStream.WriteAsync(whole);
+            await call.RequestStream.CompleteAsync();
+            await call.ResponseAsync;
+        });
+
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+        Assert.Equal(0, await CountAsync());
+
+        // The same shipments in messages within the maximum are taken.
+        using var accepted = ingest.UpsertShipmentBatches();
+        foreach (var chunk in parcels.Chunk(100))
+        {
+            await accepted.RequestStream.WriteAsync(new ShipmentIngestBatch { Shipments = { chunk } });
+        }
+
+        await accepted.RequestStream.CompleteAsync();
+        var summary = await accepted.ResponseAsync;
+        Assert.Equal((400L, 400L, 0L), (summary.Received, summary.Inserted, summary.Rejected));
+        Assert.Equal(400, await CountAsync());
+
+        async Task<long> CountAsync()
+        {
+            await using var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync();
+            return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM shipments WHERE shipment_id LIKE 'SHP-LIM-B-%'");
+        }
+    }
+
+    [Fact]
     public async Task A_cancelled_export_stops_streaming_and_is_audited_as_cancelled()
     {
         using var fr = gateway.Connect("fr-customs");
