@@ -59,11 +59,14 @@ internal static class BenchmarkHost
     }
 
     /// <summary>User + system CPU of a process so far, in clock ticks (1/100 s).</summary>
-    public static long CpuTicks(Process process)
+    public static long CpuTicks(Process process) => StatTicks($"/proc/{process.Id}/stat");
+
+    /// <summary>utime + stime of a /proc stat file (a process's or one of its threads'), in clock ticks.</summary>
+    private static long StatTicks(string statPath)
     {
-        var stat = File.ReadAllText($"/proc/{process.Id}/stat");
+        var stat = File.ReadAllText(statPath);
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime + stime
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     }
 
     /// <summary>The whole machine's CPU so far, in clock ticks: (busy, total) over all cores, from /proc/stat.</summary>
@@ -109,9 +112,7 @@ internal static class BenchmarkHost
             {
                 if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered Com", StringComparison.Ordinal))
                 {
-                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                    ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                    ticks += StatTicks(Path.Combine(task, "stat"));
                 }
             }
             catch (IOException)

@@ -156,6 +156,10 @@ public sealed class LimitsTests(LimitsGateway gateway) : IClassFixture<LimitsGat
         Assert.Equal((400L, 400L, 0L), (summary.Received, summary.Inserted, summary.Rejected));
         Assert.Equal(400, await CountAsync());
 
+        // Both calls are in the audit log, the refused one with its status.
+        var audit = await gateway.AuditAsync("platform", "/gateway.v1.IngestService/UpsertShipmentBatches");
+        Assert.Equal([(int)StatusCode.ResourceExhausted, (int)StatusCode.OK], audit.Select(a => a.Status));
+
         async Task<long> CountAsync()
         {
             await using var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync();

@@ -123,7 +123,7 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
             Hash = ContentHash(s);
             Origin = s.OriginCountry.ToUpperInvariant();
             Destination = s.DestinationCountry.ToUpperInvariant();
-            var routing = s.CountriesOfRouting.Count == 0 ? [] : s.CountriesOfRouting.Select(c => c.ToUpperInvariant()).ToArray();
+            var routing = s.CountriesOfRouting.Select(c => c.ToUpperInvariant()).ToArray();
             Routing = string.Join(',', routing);
             DeclaredAt = s.DeclaredAt?.ToDateTime();
             ShippedAt = s.ShippedAt?.ToDateTime();
@@ -227,16 +227,12 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
         {
             var id = s.ShipmentId;
             var d = prepared as Derived ?? new Derived(s);
-            var hash = d.Hash;
             var now = writer.Now;
-            var origin = d.Origin;
-            var destination = d.Destination;
-            var routing = d.Routing;
             var declared = d.DeclaredAt ?? now;
-            probe.Set("ShipmentId", id).Set("ContentHash", hash);
+            probe.Set("ShipmentId", id).Set("ContentHash", d.Hash);
             if (writer.comparesColumns)
             {
-                BindIndexed(probe, s, origin, destination, declared).Set("CountriesOfRouting", routing);
+                BindIndexed(probe, s, d, declared).Set("CountriesOfRouting", d.Routing);
             }
 
             var found = await probe.ScalarAsync(cancellationToken);
@@ -253,7 +249,7 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
             var command = state.HasFlag(ProbeState.IndexedSame) ? updateUnindexed : upsert;
             if (command == upsert)
             {
-                BindIndexed(upsert, s, origin, destination, declared);
+                BindIndexed(upsert, s, d, declared);
             }
 
             BindParty(command, "Consignor", s.Consignor, d.ConsignorAddress, withNameAndPostcode: true);
@@ -262,12 +258,12 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
                 .Set("ShipmentId", id)
                 .Set("IngestSeq", nextSequence++)
                 .Set("PlatformOrderId", s.PlatformOrderId)
-                .Set("CountriesOfRouting", routing)
+                .Set("CountriesOfRouting", d.Routing)
                 .Set("Carrier", s.Carrier)
                 .Set("TransportMode", s.TransportMode)
                 .Set("ShippedAt", d.ShippedAt ?? now)
                 .Set("UpdatedAt", now)
-                .Set("ContentHash", hash)
+                .Set("ContentHash", d.Hash)
                 .ExecuteAsync(cancellationToken);
 
             // Goods are replaced as a whole: the platform's record is the truth. Jurisdiction rows only when what
@@ -314,13 +310,13 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
         }
 
         // The values of IndexedColumns: compared by the probe, written by the full upsert only.
-        private static PreparedCommand BindIndexed(PreparedCommand command, Shipment s, string origin, string destination, DateTime declared) => command
+        private static PreparedCommand BindIndexed(PreparedCommand command, Shipment s, Derived d, DateTime declared) => command
             .Set("TrackingNumber", s.TrackingNumber)
             .Set("Mrn", s.Mrn)
             .Set("SellerId", s.SellerId)
             .Set("DeclaredAt", declared)
-            .Set("OriginCountry", origin)
-            .Set("DestinationCountry", destination)
+            .Set("OriginCountry", d.Origin)
+            .Set("DestinationCountry", d.Destination)
             .Set("ConsigneePostcode", s.Consignee?.Postcode ?? "")
             .Set("ConsigneeName", s.Consignee?.Name ?? "");
 
