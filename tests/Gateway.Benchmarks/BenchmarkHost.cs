@@ -88,31 +88,35 @@ internal static class BenchmarkHost
     public static async Task JitSettledAsync(Process? server = null)
     {
         var deadline = Stopwatch.StartNew();
-        var before = (System.Runtime.JitInfo.GetCompiledMethodCount(), server is null ? 0 : CompilerTicks(server));
+        var (methods, compiler) = (System.Runtime.JitInfo.GetCompiledMethodCount(), server is null ? [] : CompilerThreads(server));
         while (deadline.Elapsed < TimeSpan.FromSeconds(20))
         {
             await Task.Delay(500);
-            var now = (System.Runtime.JitInfo.GetCompiledMethodCount(), server is null ? 0 : CompilerTicks(server));
-            if (now == before)
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now == methods && (server is null || CompilerTicksSince(server, compiler) == 0))
             {
                 return;
             }
 
-            before = now;
+            (methods, compiler) = (now, server is null ? [] : CompilerThreads(server));
         }
     }
 
-    /// <summary>CPU so far of a .NET process's tiered-compilation thread (its background JIT), in clock ticks.</summary>
-    public static long CompilerTicks(Process process)
+    /// <summary>
+    /// CPU so far of each of a .NET process's tiered-compilation threads (its background JIT), in clock ticks, by
+    /// thread id. The runtime ends that thread when it has been idle a while and starts another when there is work
+    /// again, so a sum by name could shrink between two readings: compare snapshots with <see cref="CompilerTicksSince"/>.
+    /// </summary>
+    public static Dictionary<int, long> CompilerThreads(Process process)
     {
-        long ticks = 0;
+        var threads = new Dictionary<int, long>();
         foreach (var task in Directory.EnumerateDirectories($"/proc/{process.Id}/task"))
         {
             try
             {
                 if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered Com", StringComparison.Ordinal))
                 {
-                    ticks += StatTicks(Path.Combine(task, "stat"));
+                    threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = StatTicks(Path.Combine(task, "stat"));
                 }
             }
             catch (IOException)
@@ -121,8 +125,15 @@ internal static class BenchmarkHost
             }
         }
 
-        return ticks;
+        return threads;
     }
+
+    /// <summary>
+    /// The compiler's CPU since <paramref name="before"/>, in clock ticks: a thread started since counts whole, one
+    /// that ended since is lost with what it did after <paramref name="before"/>. A lower bound, never negative.
+    /// </summary>
+    public static long CompilerTicksSince(Process process, Dictionary<int, long> before) =>
+        CompilerThreads(process).Sum(thread => thread.Value - before.GetValueOrDefault(thread.Key));
 
     /// <summary>Peak resident set size of a process so far (VmHWM), in MB.</summary>
     public static double PeakRssMb(Process process)

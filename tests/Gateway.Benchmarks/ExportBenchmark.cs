@@ -86,13 +86,13 @@ internal static class ExportBenchmark
                         using var channel = connection.CreateChannel();
                         var request = Request(agency, allSubsets);
 
-                        var (cpuBefore, compilerBefore) = (CpuTicks(server), CompilerTicks(server));
+                        var (cpuBefore, compilerBefore) = (CpuTicks(server), CompilerThreads(server));
                         var clock = Stopwatch.StartNew();
                         var (records, batches, bytes) = await CountAsync(channel.CreateCallInvoker(), request);
                         var seconds = clock.Elapsed.TotalSeconds;
                         var cpuSeconds = (CpuTicks(server) - cpuBefore) / 100.0; // CLK_TCK = 100
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"{(round < 1 ? "warm-up " : "")}round {round} {agency} ({(allSubsets ? "all its subsets" : "core")}): {records:N0} records in {batches} batches ({bytes / 1e6:F0} MB) in {seconds:F2} s = {records / seconds:N0} records/s; server CPU {cpuSeconds:F2} s = {cpuSeconds * 1e6 / Math.Max(1, records):F2} µs/record, of which its compiler thread {(CompilerTicks(server) - compilerBefore) * 10} ms; load average {LoadAverage()}"));
+                            $"{(round < 1 ? "warm-up " : "")}round {round} {agency} ({(allSubsets ? "all its subsets" : "core")}): {records:N0} records in {batches} batches ({bytes / 1e6:F0} MB) in {seconds:F2} s = {records / seconds:N0} records/s; server CPU {cpuSeconds:F2} s = {cpuSeconds * 1e6 / Math.Max(1, records):F2} µs/record, of which its compiler thread {CompilerTicksSince(server, compilerBefore) * 10} ms; load average {LoadAverage()}"));
                     }
                 }
 

@@ -209,7 +209,7 @@ internal static partial class LoadHarness
         var log = Path.Combine(work, "h2load.log");
         File.Delete(log);
         var cpuBefore = CpuTicks(target.Server);
-        var compilerBefore = CompilerTicks(target.Server);
+        var compilerBefore = CompilerThreads(target.Server);
         var machineBefore = MachineCpuTicks();
         var arguments = new List<string>
         {
@@ -225,7 +225,7 @@ internal static partial class LoadHarness
         arguments.Add(target.Url);
         var output = RunTool("h2load", arguments);
         var cpuAfter = CpuTicks(target.Server);
-        var compilerMs = (CompilerTicks(target.Server) - compilerBefore) * 10;
+        var compilerMs = CompilerTicksSince(target.Server, compilerBefore) * 10;
         var machineAfter = MachineCpuTicks();
 
         var rate = double.Parse(RateRegex().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
