@@ -367,6 +367,25 @@ public sealed class IngestTests(GatewayServer gateway) : IClassFixture<GatewaySe
         await Send(client.UpsertShipments(), [parcel]);
         Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-X-1' AND declared_at = @at", new { at = Declared.AddMinutes(1) }));
 
+        // One indexed value with others that no index covers (written by the statement that sets that one column),
+        // then two indexed values at once (written in full): every value lands, and the indexes agree with the table.
+        parcel.Mrn = "26FRX0000000000002";
+        parcel.Carrier = "Chronopost";
+        parcel.Consignee.Phone = "+33 4 00 00 00 00";
+        await Send(client.UpsertShipments(), [parcel]);
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-X-1' AND mrn = '26FRX0000000000002' AND carrier = 'Chronopost' AND consignee_phone = '+33 4 00 00 00 00' AND tracking_number = 'lxSHP-IT-X-1'"));
+        parcel.TrackingNumber = "LX-RELABELLED-1";
+        parcel.Consignee.Postcode = "69002";
+        await Send(client.UpsertShipments(), [parcel]);
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-X-1' AND tracking_number = 'LX-RELABELLED-1' AND consignee_postcode = '69002' AND mrn = '26FRX0000000000002'"));
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE tracking_number = 'LX-RELABELLED-1'"));
+        Assert.Equal(0, await Scalar("SELECT COUNT(*) FROM shipments WHERE tracking_number = 'lxSHP-IT-X-1' OR mrn = '26FRX0000000000001'"));
+        if (gateway.Provider == "sqlite")
+        {
+            await using var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync();
+            Assert.Equal("ok", await connection.ExecuteScalarAsync<string>("PRAGMA integrity_check"));
+        }
+
         // Jurisdiction: the rows follow the destination, the origin and the route, each on its own.
         parcel.DestinationCountry = "DE";
         parcel.Consignee.Country = "DE";

@@ -42,7 +42,8 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
     // The columns an index of shipments covers, besides shipment_id and ingest_seq (migrations M0001, M0300,
     // M0600). A changed shipment whose values here are all unchanged is written by an UPDATE that leaves them
     // out: the database then rewrites none of those eight indexes, which were most of a changed shipment's cost
-    // (docs/performance.md, "Ingest"). A column missing here is still written, only less cheaply;
+    // (docs/performance.md, "Ingest"). When exactly one of them changed, the UPDATE sets that one too, and only
+    // the indexes on it are rewritten (decision 100). A column missing here is still written, only less cheaply;
     // IngestTests checks the list against the database's own (SQLite, PostgreSQL).
     internal static readonly string[] IndexedColumns =
         ["tracking_number", "mrn", "seller_id", "declared_at", "origin_country", "destination_country", "consignee_postcode", "consignee_name"];
@@ -56,22 +57,35 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
 
     private static readonly string UpdateUnindexed = $"UPDATE shipments SET {string.Join(", ", UnindexedAssignments)} WHERE shipment_id = @ShipmentId";
 
-    private static readonly string[] IndexedUnchanged = [.. IndexedColumns.Select(Pair)];
+    // One per indexed column, in IndexedColumns' order: the unindexed columns and that one.
+    private static readonly string[] UpdateUnindexedAndOne = [.. IndexedColumns.Select(column => UpdateWith(column, SqlDialect.Parameter(column)))];
+
+    private static string UpdateWith(string column, string parameter) =>
+        $"UPDATE shipments SET {string.Join(", ", UnindexedAssignments)}, {column} = {parameter} WHERE shipment_id = @ShipmentId";
+
+    // Each indexed column compared on its own: bit IndexedShift + i of the probe's answer is set when column i is unchanged.
+    private static readonly string[] IndexedComparisons =
+        [.. IndexedColumns.Select((column, i) => $"CASE WHEN {Pair(column)} THEN {1 << (IndexedShift + i)} ELSE 0 END")];
+
+    private const int IndexedShift = 3;
+
+    private static readonly int AllIndexed = (1 << IndexedColumns.Length) - 1;
 
     private static readonly string[] JurisdictionUnchanged = [.. JurisdictionColumns.Select(Pair)];
 
     private static readonly string[] ProbeParameters =
         ["ShipmentId", "ContentHash", .. IndexedColumns.Concat(JurisdictionColumns).Distinct().Select(SqlDialect.Parameter)];
 
-    // The probe's answer (null: no such shipment) as the bits of ProbeState. Identical only while retention has
+    // The probe's answer (null: no such shipment) as the bits of ProbeState, then one bit per unchanged indexed
+    // column (IndexedComparisons). Identical only while retention has
     // not removed the personal data since (a re-send restores it, as before). The comparisons are made by the
     // database, against the values about to be written: a value counts as unchanged only if it is stored exactly
     // as it would be written again. One statement for all: a second look-up for changed shipments only cost them
     // more than the comparisons' parameters cost new ones.
     private static readonly string ProbeComparing = $"""
         SELECT CASE WHEN content_hash = @ContentHash AND personal_data_removed_at IS NULL THEN 3 ELSE 1 END
-             + CASE WHEN {string.Join(" AND ", IndexedUnchanged)} THEN 4 ELSE 0 END
-             + CASE WHEN {string.Join(" AND ", JurisdictionUnchanged)} THEN 8 ELSE 0 END
+             + CASE WHEN {string.Join(" AND ", JurisdictionUnchanged)} THEN 4 ELSE 0 END
+             + {string.Join("\n     + ", IndexedComparisons)}
         FROM shipments WHERE shipment_id = @ShipmentId
         """;
 
@@ -86,8 +100,7 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
     {
         Exists = 1,
         Identical = 2,
-        IndexedSame = 4,
-        JurisdictionSame = 8,
+        JurisdictionSame = 4,
     }
 
     // "column = @Column": an assignment after SET, a comparison after WHEN.
@@ -218,6 +231,8 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
             : new(connection, transaction, ProbeHashOnly, "ShipmentId", "ContentHash");
         private readonly PreparedCommand upsert = new(connection, transaction, writer.upsertShipment, [.. ShipmentColumns.Select(SqlDialect.Parameter), "@ContentHash"]);
         private readonly PreparedCommand updateUnindexed = new(connection, transaction, UpdateUnindexed, [.. UnindexedColumns.Select(SqlDialect.Parameter), "@ShipmentId"]);
+        // Prepared when a batch first needs one: most batches change no indexed value, or many at once (new shipments).
+        private readonly PreparedCommand?[] updateUnindexedAndOne = new PreparedCommand?[IndexedColumns.Length];
         private readonly PreparedCommand deleteGoods = new(connection, transaction, "DELETE FROM shipment_goods WHERE shipment_id = @ShipmentId", "ShipmentId");
         private readonly PreparedCommand deleteCountries = new(connection, transaction, "DELETE FROM shipment_countries WHERE shipment_id = @ShipmentId", "ShipmentId");
         private readonly PreparedCommand insertGoods = new(connection, transaction, InsertGoods, GoodsColumns.Select(SqlDialect.Parameter));
@@ -245,11 +260,25 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
             }
 
             var existed = state.HasFlag(ProbeState.Exists);
-            // A changed shipment whose indexed values are all unchanged: the same values, without those columns.
-            var command = state.HasFlag(ProbeState.IndexedSame) ? updateUnindexed : upsert;
-            if (command == upsert)
+            // Which indexed values a changed shipment changes (all, for a new one or where the probe compares none).
+            var changed = existed ? ~((int)state >> IndexedShift) & AllIndexed : AllIndexed;
+            PreparedCommand command;
+            if (changed == 0)
             {
-                BindIndexed(upsert, s, d, declared);
+                // None: the same values, without those columns.
+                command = updateUnindexed;
+            }
+            else if (existed && System.Numerics.BitOperations.IsPow2(changed))
+            {
+                // One: the same values and that column, so only the indexes on it are rewritten.
+                var column = System.Numerics.BitOperations.TrailingZeroCount(changed);
+                command = updateUnindexedAndOne[column] ??= new(connection, transaction, UpdateUnindexedAndOne[column],
+                    [.. UnindexedColumns.Select(SqlDialect.Parameter), SqlDialect.Parameter(IndexedColumns[column]), "@ShipmentId"]);
+                command.Set(SqlDialect.Parameter(IndexedColumns[column]), IndexedValue(IndexedColumns[column], s, d, declared));
+            }
+            else
+            {
+                command = BindIndexed(upsert, s, d, declared);
             }
 
             BindParty(command, "Consignor", s.Consignor, d.ConsignorAddress, withNameAndPostcode: true);
@@ -320,6 +349,20 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
             .Set("ConsigneePostcode", s.Consignee?.Postcode ?? "")
             .Set("ConsigneeName", s.Consignee?.Name ?? "");
 
+        // One value of IndexedColumns by name, as BindIndexed binds it.
+        private static object IndexedValue(string column, Shipment s, Derived d, DateTime declared) => column switch
+        {
+            "tracking_number" => s.TrackingNumber,
+            "mrn" => s.Mrn,
+            "seller_id" => s.SellerId,
+            "declared_at" => declared,
+            "origin_country" => d.Origin,
+            "destination_country" => d.Destination,
+            "consignee_postcode" => s.Consignee?.Postcode ?? "",
+            "consignee_name" => s.Consignee?.Name ?? "",
+            _ => throw new InvalidOperationException($"No value for the indexed column {column}."),
+        };
+
         // The consignee's name and postcode are indexed (BindIndexed binds them); the consignor's are not.
         private static void BindParty(PreparedCommand command, string prefix, Party? p, string address, bool withNameAndPostcode)
         {
@@ -339,9 +382,12 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var command in new[] { probe, upsert, updateUnindexed, deleteGoods, deleteCountries, insertGoods, insertCountry })
+            foreach (var command in new[] { probe, upsert, updateUnindexed, deleteGoods, deleteCountries, insertGoods, insertCountry }.Concat(updateUnindexedAndOne))
             {
-                await command.DisposeAsync();
+                if (command is not null)
+                {
+                    await command.DisposeAsync();
+                }
             }
         }
     }
