@@ -113,8 +113,19 @@ public sealed class RetentionTests(RetentionGateway gateway) : IClassFixture<Ret
         Assert.Contains("\"shipmentsStripped\":5", record.Summary, StringComparison.Ordinal);
         Assert.True((await AuditVerifier.VerifyAsync(database, AuditKeys.PublicKeys(Path.Combine(gateway.Pki, "token-signing.crt")), CancellationToken.None)).Ok);
 
-        // A second run finds nothing new; a year later (fake clock) the recent ones are due.
+        // A second run finds nothing new.
         Assert.Equal(0, (await gateway.Services.GetRequiredService<RetentionJob>().RunAsync(CancellationToken.None)).ShipmentsStripped);
+
+        // The platform re-sends a stripped shipment: its personal data is stored again, so the row is no longer
+        // marked as stripped, and the next run removes the data again (the shipment is still past the period).
+        var resent = ShipmentData.Parcel("RET-OLD-2", "SEL-RET", "FR", consignee: "Jeanne Old 2", declaredAt: now.AddDays(-733));
+        await ShipmentData.WriteAsync(gateway, [resent]);
+        Assert.Equal(("Jeanne Old 2", (DateTime?)null), await connection.QuerySingleAsync<(string, DateTime?)>(
+            "SELECT consignee_name, personal_data_removed_at FROM shipments WHERE shipment_id = 'RET-OLD-2'"));
+        Assert.Equal(1, (await gateway.Services.GetRequiredService<RetentionJob>().RunAsync(CancellationToken.None)).ShipmentsStripped);
+        Assert.Equal("", await connection.ExecuteScalarAsync<string>("SELECT consignee_name FROM shipments WHERE shipment_id = 'RET-OLD-2'"));
+
+        // A year later (fake clock) the recent ones are due.
         gateway.Clock.Advance(TimeSpan.FromDays(365));
         Assert.True((await gateway.Services.GetRequiredService<RetentionJob>().RunAsync(CancellationToken.None)).ShipmentsStripped >= 2);
         Assert.Equal("", await connection.ExecuteScalarAsync<string>("SELECT consignee_name FROM shipments WHERE shipment_id = 'RET-NEW-1'"));

@@ -27,6 +27,10 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
         "consignee_email", "consignee_phone", "consignee_eori",
         "origin_country", "destination_country", "countries_of_routing", "carrier", "transport_mode",
         "declared_at", "shipped_at", "updated_at",
+        // Always written empty: a write stores the party data the platform sent, so the row no longer counts as
+        // stripped by retention, and the retention job (which picks rows where it is empty) strips it again
+        // once the shipment is past the period.
+        "personal_data_removed_at",
     ];
 
     private static readonly string[] GoodsColumns =
@@ -293,6 +297,7 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
                 .Set("TransportMode", s.TransportMode)
                 .Set("ShippedAt", d.ShippedAt ?? now)
                 .Set("UpdatedAt", now)
+                .Set("PersonalDataRemovedAt", null)
                 .Set("ContentHash", d.Hash)
                 .ExecuteAsync(cancellationToken);
 
