@@ -184,8 +184,9 @@ internal static class IngestBenchmark
     /// <summary>
     /// Insert; two kinds of update; re-send. A real update changes something: first values no index covers (the
     /// carrier and the first goods line, as a status or a correction would), which the writer stores without
-    /// touching the indexed columns; then also an indexed one (the tracking number), which rewrites every index
-    /// entry of the shipment. A re-send of an identical record is recognised and costs no write.
+    /// touching the indexed columns; then also an indexed one (the tracking number), which moves that index's
+    /// entry as well (decision 100; before it, every index entry of the shipment). A re-send of an identical record
+    /// is recognised and costs no write.
     /// </summary>
     private static (string Pass, List<Shipment> Data)[] Passes(List<Shipment> records)
     {

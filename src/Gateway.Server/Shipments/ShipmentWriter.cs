@@ -49,8 +49,23 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
     // (docs/performance.md, "Ingest"). When exactly one of them changed, the UPDATE sets that one too, and only
     // the indexes on it are rewritten (decision 100). A column missing here is still written, only less cheaply;
     // IngestTests checks the list against the database's own (SQLite, PostgreSQL).
-    internal static readonly string[] IndexedColumns =
-        ["tracking_number", "mrn", "seller_id", "declared_at", "origin_country", "destination_country", "consignee_postcode", "consignee_name"];
+    // Each with the value it is written with (the write's time for a missing declared time): one table, so that the
+    // probe's comparisons, the full upsert and the one-column UPDATE bind the same values.
+    private static readonly (string Column, Func<Shipment, Derived, DateTime, object> Value)[] Indexed =
+    [
+        ("tracking_number", (s, _, _) => s.TrackingNumber),
+        ("mrn", (s, _, _) => s.Mrn),
+        ("seller_id", (s, _, _) => s.SellerId),
+        ("declared_at", (_, _, declared) => declared),
+        ("origin_country", (_, d, _) => d.Origin),
+        ("destination_country", (_, d, _) => d.Destination),
+        ("consignee_postcode", (s, _, _) => s.Consignee?.Postcode ?? ""),
+        ("consignee_name", (s, _, _) => s.Consignee?.Name ?? ""),
+    ];
+
+    internal static readonly string[] IndexedColumns = [.. Indexed.Select(i => i.Column)];
+
+    private static readonly string[] IndexedParameters = [.. IndexedColumns.Select(SqlDialect.Parameter)];
 
     // What shipment_countries is derived from: while these are unchanged, so are the shipment's jurisdiction rows.
     private static readonly string[] JurisdictionColumns = ["origin_country", "destination_country", "countries_of_routing"];
@@ -278,8 +293,8 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
                 // One: the same values and that column, so only the indexes on it are rewritten.
                 var column = System.Numerics.BitOperations.TrailingZeroCount(changed);
                 command = updateUnindexedAndOne[column] ??= new(connection, transaction, UpdateUnindexedAndOne[column],
-                    [.. UnindexedColumns.Select(SqlDialect.Parameter), SqlDialect.Parameter(IndexedColumns[column]), "@ShipmentId"]);
-                command.Set(SqlDialect.Parameter(IndexedColumns[column]), IndexedValue(IndexedColumns[column], s, d, declared));
+                    [.. UnindexedColumns.Select(SqlDialect.Parameter), IndexedParameters[column], "@ShipmentId"]);
+                command.Set(IndexedParameters[column], Indexed[column].Value(s, d, declared));
             }
             else
             {
@@ -344,30 +359,16 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
             return !existed;
         }
 
-        // The values of IndexedColumns: compared by the probe, written by the full upsert only.
-        private static PreparedCommand BindIndexed(PreparedCommand command, Shipment s, Derived d, DateTime declared) => command
-            .Set("TrackingNumber", s.TrackingNumber)
-            .Set("Mrn", s.Mrn)
-            .Set("SellerId", s.SellerId)
-            .Set("DeclaredAt", declared)
-            .Set("OriginCountry", d.Origin)
-            .Set("DestinationCountry", d.Destination)
-            .Set("ConsigneePostcode", s.Consignee?.Postcode ?? "")
-            .Set("ConsigneeName", s.Consignee?.Name ?? "");
-
-        // One value of IndexedColumns by name, as BindIndexed binds it.
-        private static object IndexedValue(string column, Shipment s, Derived d, DateTime declared) => column switch
+        // The values of IndexedColumns: compared by the probe, all written by the full upsert.
+        private static PreparedCommand BindIndexed(PreparedCommand command, Shipment s, Derived d, DateTime declared)
         {
-            "tracking_number" => s.TrackingNumber,
-            "mrn" => s.Mrn,
-            "seller_id" => s.SellerId,
-            "declared_at" => declared,
-            "origin_country" => d.Origin,
-            "destination_country" => d.Destination,
-            "consignee_postcode" => s.Consignee?.Postcode ?? "",
-            "consignee_name" => s.Consignee?.Name ?? "",
-            _ => throw new InvalidOperationException($"No value for the indexed column {column}."),
-        };
+            for (var i = 0; i < Indexed.Length; i++)
+            {
+                command.Set(IndexedParameters[i], Indexed[i].Value(s, d, declared));
+            }
+
+            return command;
+        }
 
         // The consignee's name and postcode are indexed (BindIndexed binds them); the consignor's are not.
         private static void BindParty(PreparedCommand command, string prefix, Party? p, string address, bool withNameAndPostcode)
