@@ -18,8 +18,9 @@ namespace Gateway.Benchmarks;
 /// <summary>
 /// Ingest throughput through the real gRPC IngestService: a gateway on loopback with mutual TLS and
 /// a fresh SQLite file, the platform client streaming synthetic shipments.
-/// `ingest [--shipments N] [--warmup N] [--sellers N] [--streams K] [--per-message M]` — K concurrent streams, each of
-/// UpsertShipments (one shipment a message, the default) or, with M over 1, of UpsertShipmentBatches with M shipments a message.
+/// `ingest [--shipments N] [--warmup N] [--sellers N] [--streams K] [--per-message M] [--indexed-changes C]` — K concurrent
+/// streams, each of UpsertShipments (one shipment a message, the default) or, with M over 1, of UpsertShipmentBatches with
+/// M shipments a message; the indexed pass changes C indexed values of each shipment (1 to 4, default 1).
 /// </summary>
 /// <remarks>
 /// The three passes are measured on a fresh database after the same passes over the first <c>--warmup</c>
@@ -36,6 +37,11 @@ internal static class IngestBenchmark
         var sellerCount = Option(args, "--sellers", 2000);
         var streams = Option(args, "--streams", 1);
         var perMessage = Option(args, "--per-message", 1);
+        var indexedChanges = Option(args, "--indexed-changes", 1);
+        if (indexedChanges is < 1 or > IndexedChanges)
+        {
+            throw new ArgumentException($"--indexed-changes: 1 to {IndexedChanges}.");
+        }
         var root = Path.Combine(Path.GetTempPath(), "gateway-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var pki = Path.Combine(root, "pki");
         DevPki.Create(pki);
@@ -45,10 +51,10 @@ internal static class IngestBenchmark
             var records = market.Shipments(shipments).ToList();
             if (warmup > 0)
             {
-                await IngestAsync(root, pki, "warmup", market, records[..Math.Min(warmup, shipments)], streams, perMessage, report: false);
+                await IngestAsync(root, pki, "warmup", market, records[..Math.Min(warmup, shipments)], streams, perMessage, indexedChanges, report: false);
             }
 
-            await IngestAsync(root, pki, "measured", market, records, streams, perMessage, report: true);
+            await IngestAsync(root, pki, "measured", market, records, streams, perMessage, indexedChanges, report: true);
             return 0;
         }
         finally
@@ -63,7 +69,7 @@ internal static class IngestBenchmark
         }
     }
 
-    private static async Task IngestAsync(string root, string pki, string name, SyntheticMarketplace market, List<Shipment> records, int streams, int perMessage, bool report)
+    private static async Task IngestAsync(string root, string pki, string name, SyntheticMarketplace market, List<Shipment> records, int streams, int perMessage, int indexedChanges, bool report)
     {
         var port = FreePort();
         string[] settings =
@@ -93,7 +99,7 @@ internal static class IngestBenchmark
             }
 
             using var writer = new WriteLockTimes("shipments");
-            foreach (var (pass, data) in Passes(records))
+            foreach (var (pass, data) in Passes(records, indexedChanges))
             {
                 var (batchesBefore, heldBefore) = writer.Totals;
                 var process = Process.GetCurrentProcess();
@@ -188,7 +194,9 @@ internal static class IngestBenchmark
     /// entry as well (decision 100; before it, every index entry of the shipment). A re-send of an identical record
     /// is recognised and costs no write.
     /// </summary>
-    private static (string Pass, List<Shipment> Data)[] Passes(List<Shipment> records)
+    private const int IndexedChanges = 4;
+
+    private static (string Pass, List<Shipment> Data)[] Passes(List<Shipment> records, int indexedChanges)
     {
         var changed = records.Select(r =>
         {
@@ -200,10 +208,28 @@ internal static class IngestBenchmark
         var reindexed = changed.Select(r =>
         {
             var c = r.Clone();
+            // --indexed-changes: the tracking number, then a consignee's postcode and name corrected, then an MRN.
             c.TrackingNumber += "R";
+            if (indexedChanges >= 2)
+            {
+                c.Consignee.Postcode += "0";
+            }
+
+            if (indexedChanges >= 3)
+            {
+                c.Consignee.Name += " Jr";
+            }
+
+            if (indexedChanges >= 4)
+            {
+                // A lodged declaration: 2 digits, a country, 14 upper-case alphanumerics (IngestValidation.IsMrn).
+                c.Mrn = "26FR" + c.ShipmentId.Replace("-", "", StringComparison.Ordinal).PadLeft(14, '0')[^14..];
+            }
+
             return c;
         }).ToList();
-        return [("insert", records), ("update (changed)", changed), ("update (indexed value changed)", reindexed), ("re-send (identical)", reindexed)];
+        var indexedPass = indexedChanges == 1 ? "update (indexed value changed)" : $"update ({indexedChanges} indexed values changed)";
+        return [("insert", records), ("update (changed)", changed), (indexedPass, reindexed), ("re-send (identical)", reindexed)];
     }
 
     private static async Task<IngestSummary> Send<T>(AsyncClientStreamingCall<T, IngestSummary> call, IEnumerable<T> records)

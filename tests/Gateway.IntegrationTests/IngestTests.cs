@@ -372,7 +372,8 @@ public sealed class IngestTests(GatewayServer gateway) : IClassFixture<GatewaySe
         Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-X-1' AND declared_at = @at", new { at = Declared.AddMinutes(1) }));
 
         // One indexed value with others that no index covers (written by the statement that sets that one column),
-        // then two indexed values at once (written in full): every value lands, and the indexes agree with the table.
+        // then two and three indexed values at once (that statement, then one per further column), then five (written
+        // in full): every value lands, the old ones are gone, and the indexes agree with the table.
         parcel.Mrn = "26FRX0000000000002";
         parcel.Carrier = "Chronopost";
         parcel.Consignee.Phone = "+33 4 00 00 00 00";
@@ -384,6 +385,22 @@ public sealed class IngestTests(GatewayServer gateway) : IClassFixture<GatewaySe
         Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-X-1' AND tracking_number = 'LX-RELABELLED-1' AND consignee_postcode = '69002' AND mrn = '26FRX0000000000002'"));
         Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE tracking_number = 'LX-RELABELLED-1'"));
         Assert.Equal(0, await Scalar("SELECT COUNT(*) FROM shipments WHERE tracking_number = 'lxSHP-IT-X-1' OR mrn = '26FRX0000000000001'"));
+        parcel.Mrn = "26FRX0000000000003";
+        parcel.Consignee.Name = "Recipient relabelled";
+        parcel.Consignee.Postcode = "69003";
+        parcel.Consignee.Email = "relabelled@example.org";
+        await Send(client.UpsertShipments(), [parcel]);
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-X-1' AND mrn = '26FRX0000000000003' AND consignee_name = 'Recipient relabelled' AND consignee_postcode = '69003' AND consignee_email = 'relabelled@example.org' AND tracking_number = 'LX-RELABELLED-1' AND seller_id = 'SEL-IT-Y'"));
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE consignee_postcode = '69003' AND consignee_name = 'Recipient relabelled'"));
+        Assert.Equal(0, await Scalar("SELECT COUNT(*) FROM shipments WHERE mrn = '26FRX0000000000002' OR consignee_postcode = '69002'"));
+        parcel.TrackingNumber = "LX-RELABELLED-2";
+        parcel.Mrn = "26FRX0000000000004";
+        parcel.SellerId = "SEL-IT-X";
+        parcel.Consignee.Name = "Recipient again";
+        parcel.Consignee.Postcode = "69004";
+        await Send(client.UpsertShipments(), [parcel]);
+        Assert.Equal(1, await Scalar("SELECT COUNT(*) FROM shipments WHERE shipment_id = 'SHP-IT-X-1' AND tracking_number = 'LX-RELABELLED-2' AND mrn = '26FRX0000000000004' AND seller_id = 'SEL-IT-X' AND consignee_name = 'Recipient again' AND consignee_postcode = '69004'"));
+        Assert.Equal(0, await Scalar("SELECT COUNT(*) FROM shipments WHERE tracking_number = 'LX-RELABELLED-1' OR mrn = '26FRX0000000000003' OR consignee_postcode = '69003'"));
         if (gateway.Provider == "sqlite")
         {
             await using var connection = await gateway.Services.GetRequiredService<Database>().OpenAsync();
