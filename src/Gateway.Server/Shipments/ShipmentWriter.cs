@@ -48,10 +48,10 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
     // out: the database then rewrites none of those eight indexes, which were most of a changed shipment's cost
     // (docs/performance.md, "Ingest"). When one of them changed, the UPDATE sets that one too, and only the indexes
     // on it are rewritten (decision 100); when two or three changed, a one-column UPDATE follows for each further
-    // one (decision 102). A column missing here is still written, only less cheaply;
-    // IngestTests checks the list against the database's own (SQLite, PostgreSQL).
+    // one (decision 102). A column missing here is still written, only less cheaply; IngestTests checks the list
+    // against the database's own (SQLite, PostgreSQL).
     // Each with the value it is written with (the write's time for a missing declared time): one table, so that the
-    // probe's comparisons, the full upsert and the one-column UPDATEs bind the same values.
+    // probe's comparisons, the full upsert and the UPDATEs that set indexed columns bind the same values.
     private static readonly (string Column, Func<Shipment, Derived, DateTime, object> Value)[] Indexed =
     [
         ("tracking_number", (s, _, _) => s.TrackingNumber),
@@ -88,6 +88,7 @@ internal sealed class ShipmentWriter(Database database, TimeProvider clock) : IR
     // shipment that changed a few of them (decision 102).
     private static readonly string[] UpdateOnly = [.. IndexedColumns.Select(column => UpdateSet(column, SqlDialect.Parameter(column)))];
 
+    // A method for the same reason as UpdateWith.
     private static string UpdateSet(string column, string parameter) =>
         $"UPDATE shipments SET {column} = {parameter} WHERE shipment_id = @ShipmentId";
 
