@@ -38,9 +38,9 @@ internal static class IngestBenchmark
         var streams = Option(args, "--streams", 1);
         var perMessage = Option(args, "--per-message", 1);
         var indexedChanges = Option(args, "--indexed-changes", 1);
-        if (indexedChanges is < 1 or > IndexedChanges)
+        if (indexedChanges is < 1 or > MaxIndexedChanges)
         {
-            throw new ArgumentException($"--indexed-changes: 1 to {IndexedChanges}.");
+            throw new ArgumentException($"--indexed-changes: 1 to {MaxIndexedChanges}.");
         }
         var root = Path.Combine(Path.GetTempPath(), "gateway-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var pki = Path.Combine(root, "pki");
@@ -187,15 +187,17 @@ internal static class IngestBenchmark
         public void Dispose() => listener.Dispose();
     }
 
+    // The most indexed values the indexed pass changes (--indexed-changes; Passes says which).
+    private const int MaxIndexedChanges = 4;
+
     /// <summary>
     /// Insert; two kinds of update; re-send. A real update changes something: first values no index covers (the
     /// carrier and the first goods line, as a status or a correction would), which the writer stores without
     /// touching the indexed columns; then also an indexed one (the tracking number), which moves that index's
-    /// entry as well (decision 100; before it, every index entry of the shipment). A re-send of an identical record
-    /// is recognised and costs no write.
+    /// entry as well (decision 100; before it, every index entry of the shipment). With <paramref name="indexedChanges"/>
+    /// over 1, that pass also corrects the consignee's postcode, then the consignee's name, then the MRN (decision 102
+    /// chains up to three). A re-send of an identical record is recognised and costs no write.
     /// </summary>
-    private const int IndexedChanges = 4;
-
     private static (string Pass, List<Shipment> Data)[] Passes(List<Shipment> records, int indexedChanges)
     {
         var changed = records.Select(r =>
